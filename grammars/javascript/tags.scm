@@ -1,0 +1,146 @@
+; Definitions and references, in the shared capture vocabulary:
+;   @definition.<kind> on the whole definition, @name on its name, @doc on the comments before it;
+;   @reference.<kind> on a use, @name on the referenced name.
+; One tag per @name node: where two patterns capture the same name, the earlier pattern wins,
+; so the `export` forms (whose doc comment precedes the export statement) come first.
+; Methods are method_definition; getters and setters are properties.
+
+; ---- classes ---------------------------------------------------------------------------------
+
+((comment)* @doc
+ .
+ (export_statement
+   declaration: (class_declaration name: (identifier) @name) @definition.class))
+
+((comment)* @doc
+ .
+ (class_declaration name: (identifier) @name) @definition.class)
+
+(variable_declarator
+  name: (identifier) @name
+  value: (class)) @definition.class
+
+(class_heritage (identifier) @name @reference.class)
+(class_heritage (member_expression property: (property_identifier) @name) @reference.class)
+
+; ---- class members ---------------------------------------------------------------------------
+
+((comment)* @doc
+ .
+ (method_definition
+   name: (property_identifier) @name) @definition.constructor
+ (#eq? @name "constructor"))
+
+((comment)* @doc
+ .
+ (method_definition
+   ["get" "set"]
+   name: [(property_identifier) (private_property_identifier)] @name) @definition.property)
+
+((comment)* @doc
+ .
+ (method_definition
+   name: [(property_identifier) (private_property_identifier)] @name) @definition.method)
+
+((comment)* @doc
+ .
+ (field_definition
+   property: [(property_identifier) (private_property_identifier)] @name) @definition.field)
+
+; ---- functions -------------------------------------------------------------------------------
+
+((comment)* @doc
+ .
+ (export_statement
+   declaration: [
+     (function_declaration name: (identifier) @name)
+     (generator_function_declaration name: (identifier) @name)
+   ] @definition.function))
+
+((comment)* @doc
+ .
+ [
+   (function_declaration name: (identifier) @name)
+   (generator_function_declaration name: (identifier) @name)
+ ] @definition.function)
+
+; const f = () => {} / const f = function () {}
+((comment)* @doc
+ .
+ (export_statement
+   declaration: (lexical_declaration
+     (variable_declarator
+       name: (identifier) @name
+       value: [(arrow_function) (function_expression) (generator_function)]) @definition.function)))
+
+((comment)* @doc
+ .
+ [
+   (lexical_declaration
+     (variable_declarator
+       name: (identifier) @name
+       value: [(arrow_function) (function_expression) (generator_function)]) @definition.function)
+   (variable_declaration
+     (variable_declarator
+       name: (identifier) @name
+       value: [(arrow_function) (function_expression) (generator_function)]) @definition.function)
+ ])
+
+; obj.f = function () {} / module.exports.f = () => {}
+(assignment_expression
+  left: [
+    (identifier) @name
+    (member_expression property: (property_identifier) @name)
+  ]
+  right: [(arrow_function) (function_expression) (generator_function)]) @definition.function
+
+; { f: () => {} }
+(pair
+  key: [(property_identifier) (string)] @name
+  value: [(arrow_function) (function_expression) (generator_function)]) @definition.function
+
+; ---- top-level constants and variables -------------------------------------------------------
+; (`const x = require("m")` is an import, not a definition: see imports.scm)
+
+((comment)* @doc
+ .
+ (export_statement
+   declaration: (lexical_declaration
+     "const"
+     (variable_declarator name: (identifier) @name) @definition.constant)))
+
+((comment)* @doc
+ .
+ (export_statement
+   declaration: [
+     (lexical_declaration (variable_declarator name: (identifier) @name) @definition.variable)
+     (variable_declaration (variable_declarator name: (identifier) @name) @definition.variable)
+   ]))
+
+(program
+  (lexical_declaration
+    "const"
+    (variable_declarator name: (identifier) @name value: (_)? @_value) @definition.constant)
+  (#not-match? @_value "^require[ \t]*\\("))
+
+(program
+  [
+    (lexical_declaration (variable_declarator name: (identifier) @name value: (_)? @_value) @definition.variable)
+    (variable_declaration (variable_declarator name: (identifier) @name value: (_)? @_value) @definition.variable)
+  ]
+  (#not-match? @_value "^require[ \t]*\\("))
+
+; ---- references ------------------------------------------------------------------------------
+
+((call_expression
+   function: (identifier) @name) @reference.call
+ (#not-eq? @name "require"))
+
+(call_expression
+  function: (member_expression property: (property_identifier) @name)) @reference.call
+
+(new_expression
+  constructor: [
+    (identifier) @name
+    (member_expression property: (property_identifier) @name)
+  ]) @reference.class
