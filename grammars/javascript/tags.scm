@@ -144,3 +144,14 @@
     (identifier) @name
     (member_expression property: (property_identifier) @name)
   ]) @reference.class
+
+; ---- JSX: <Component /> renders (calls) a component; lower-case tags are HTML elements ---------
+
+((jsx_opening_element name: (identifier) @name) @reference.call
+ (#match? @name "^[A-Z]"))
+
+((jsx_self_closing_element name: (identifier) @name) @reference.call
+ (#match? @name "^[A-Z]"))
+
+(jsx_opening_element name: (member_expression property: (property_identifier) @name)) @reference.call
+(jsx_self_closing_element name: (member_expression property: (property_identifier) @name)) @reference.call
