@@ -85,9 +85,10 @@ def collect(language: Language, source: bytes) -> dict[str, list[dict[str, objec
     result: dict[str, list[dict[str, object]]] = {"definitions": [], "references": [], "imports": []}
     tags = language.query("tags")
     if tags is not None:
-        # One tag per @name node and role: where several patterns capture the same name node,
-        # the earliest pattern in the file wins (as in tree-sitter's own tags crate).
-        seen: set[tuple[str, int, int]] = set()
+        # One tag per @name node: where several patterns capture the same name node, the
+        # earliest pattern in the file wins (as in tree-sitter's own tags crate), so a broad
+        # reference pattern placed last never re-tags the name of a definition.
+        seen: set[tuple[int, int]] = set()
         matches = sorted(ts.QueryCursor(tags).matches(tree.root_node), key=lambda m: m[0])
         for _, caps in matches:
             kinds = [k for k in caps if k.startswith(("definition.", "reference."))]
@@ -96,7 +97,7 @@ def collect(language: Language, source: bytes) -> dict[str, list[dict[str, objec
             node = caps[kinds[0]][0]
             names = caps.get("name")
             assert names, f"@{kinds[0]} without @name at line {node.start_point[0] + 1}"
-            key = (role, names[0].start_byte, names[0].end_byte)
+            key = (names[0].start_byte, names[0].end_byte)
             if key in seen:
                 continue
             seen.add(key)
