@@ -16,6 +16,7 @@ The capture reading below is the contract ``grammars/README.md`` documents for t
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -49,12 +50,24 @@ def _text(node: ts.Node) -> str:
     return node.text.decode("utf-8", errors="replace") if node.text is not None else ""
 
 
-def _doc_line(doc_nodes: list[ts.Node], definition: ts.Node) -> str | None:
+BLANK_LINE = re.compile(rb"\n[ \t\r\f]*\n")
+
+
+def _touching(source: bytes, before: ts.Node, after: ts.Node) -> bool:
+    """No blank line between ``before`` and ``after`` (attributes, annotations may be)."""
+    gap = source[before.end_byte:after.start_byte]
+    if source[before.start_byte:before.end_byte].endswith(b"\n"):
+        gap = b"\n" + gap  # comment nodes that own their newline (Rust, Bash)
+    return BLANK_LINE.search(gap) is None
+
+
+def _doc_line(source: bytes, doc_nodes: list[ts.Node], definition: ts.Node) -> str | None:
     """First line of the doc: the run of ``@doc`` nodes that touches the definition.
 
     ``(comment)* @doc . (definition)`` captures every comment before a definition, also those
-    a blank line away; keep only the trailing run where each node ends on the line before the
-    next one (or on the same line). A doc inside the definition (a docstring) is kept as is.
+    a blank line away; keep only the trailing run with no blank line between its nodes nor
+    between its last node and the definition (attributes or annotations may sit there). A doc
+    inside the definition (a docstring) is kept as is.
     """
     if not doc_nodes:
         return None
@@ -64,12 +77,12 @@ def _doc_line(doc_nodes: list[ts.Node], definition: ts.Node) -> str | None:
         run = inside[:1]
     else:
         run = []
-        next_row = definition.start_point[0]
+        after = definition
         for node in reversed(nodes):
-            if next_row - node.end_point[0] > 1:
+            if not _touching(source, node, after):
                 break
             run.insert(0, node)
-            next_row = node.start_point[0]
+            after = node
         if not run:
             return None
     for line in _text(run[0]).splitlines():
@@ -107,7 +120,7 @@ def collect(language: Language, source: bytes) -> dict[str, list[dict[str, objec
                 "line": node.start_point[0] + 1,
             }
             if role == "definition":
-                doc = _doc_line(caps.get("doc", []), node)
+                doc = _doc_line(source, caps.get("doc", []), node)
                 if doc:
                     entry["doc"] = doc
                 result["definitions"].append(entry)
