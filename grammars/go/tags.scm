@@ -42,63 +42,82 @@
    ] @definition.type
    .))
 
+; (A quantified comment before an anchor inside a parent pattern loses matches in tree-sitter,
+; so grouped specs have a pattern with `(comment)+` and a plain one; the first wins.)
 (type_declaration
-  (comment)* @doc
+  (comment)+ @doc
   .
   (type_spec name: (type_identifier) @name type: (struct_type)) @definition.struct)
 
 (type_declaration
-  (comment)* @doc
+  (comment)+ @doc
   .
   (type_spec name: (type_identifier) @name type: (interface_type)) @definition.interface)
 
 (type_declaration
-  (comment)* @doc
+  (comment)+ @doc
   .
   [
     (type_spec name: (type_identifier) @name)
     (type_alias name: (type_identifier) @name)
   ] @definition.type)
 
-(field_declaration_list
-  (comment)* @doc
-  .
-  (field_declaration name: (field_identifier) @name) @definition.field)
+(type_declaration
+  (type_spec name: (type_identifier) @name type: (struct_type)) @definition.struct)
 
-(interface_type
-  (comment)* @doc
-  .
-  (method_elem name: (field_identifier) @name) @definition.method)
+(type_declaration
+  (type_spec name: (type_identifier) @name type: (interface_type)) @definition.interface)
+
+(type_declaration
+  [
+    (type_spec name: (type_identifier) @name)
+    (type_alias name: (type_identifier) @name)
+  ] @definition.type)
+
+((comment)* @doc
+ .
+ (field_declaration name: (field_identifier) @name) @definition.field)
+
+((comment)* @doc
+ .
+ (method_elem name: (field_identifier) @name) @definition.method)
 
 ; ---- package-level constants and variables ---------------------------------------------------
 
 (source_file
-  (comment)* @doc
+  (comment)+ @doc
   .
   (const_declaration . (const_spec name: (identifier) @name) @definition.constant .))
 
 (source_file
-  (comment)* @doc
+  (comment)+ @doc
   .
   (var_declaration . (var_spec name: (identifier) @name) @definition.variable .))
 
 (source_file
   (const_declaration
-    (comment)* @doc
+    (comment)+ @doc
     .
     (const_spec name: (identifier) @name) @definition.constant))
 
 (source_file
   (var_declaration
-    (comment)* @doc
-    .
+    (var_spec_list
+      (comment)+ @doc
+      .
+      (var_spec name: (identifier) @name) @definition.variable)))
+
+(source_file
+  (const_declaration
+    (const_spec name: (identifier) @name) @definition.constant))
+
+(source_file
+  (var_declaration
     (var_spec name: (identifier) @name) @definition.variable))
 
 (source_file
   (var_declaration
     (var_spec_list
-      (comment)* @doc
-      .
       (var_spec name: (identifier) @name) @definition.variable)))
 
 ; ---- references ------------------------------------------------------------------------------

@@ -92,12 +92,11 @@
   .
   (static_item name: (identifier) @name) @definition.variable))
 
-(field_declaration_list
-  ([(line_comment outer: (outer_doc_comment_marker)) (block_comment outer: (outer_doc_comment_marker))]* @doc
-   .
-   (attribute_item)*
-   .
-   (field_declaration name: (field_identifier) @name) @definition.field))
+(([(line_comment outer: (outer_doc_comment_marker)) (block_comment outer: (outer_doc_comment_marker))]* @doc
+  .
+  (attribute_item)*
+  .
+  (field_declaration name: (field_identifier) @name) @definition.field))
 
 ; ---- references ------------------------------------------------------------------------------
 

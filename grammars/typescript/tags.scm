@@ -98,25 +98,35 @@
  (public_field_definition
    name: [(property_identifier) (private_property_identifier)] @name) @definition.field)
 
-; members of interfaces and of `type T = { ... }` (not of inline object types)
+; members of interfaces and of `type T = { ... }` (not of inline object types); a quantified
+; comment before an anchor inside a parent pattern loses matches in tree-sitter, so each has a
+; pattern with `(comment)+` and a plain one (the first wins)
 (interface_body
-  (comment)* @doc
+  (comment)+ @doc
   .
-  (method_signature name: [(property_identifier) (private_property_identifier)] @name) @definition.method)
-(interface_body
-  (comment)* @doc
-  .
-  (property_signature name: [(property_identifier) (private_property_identifier)] @name) @definition.field)
+  [
+    (method_signature name: [(property_identifier) (private_property_identifier)] @name) @definition.method
+    (property_signature name: [(property_identifier) (private_property_identifier)] @name) @definition.field
+  ])
 (type_alias_declaration
   value: (object_type
-    (comment)* @doc
+    (comment)+ @doc
     .
-    (method_signature name: [(property_identifier) (private_property_identifier)] @name) @definition.method))
+    [
+      (method_signature name: [(property_identifier) (private_property_identifier)] @name) @definition.method
+      (property_signature name: [(property_identifier) (private_property_identifier)] @name) @definition.field
+    ]))
+(interface_body
+  [
+    (method_signature name: [(property_identifier) (private_property_identifier)] @name) @definition.method
+    (property_signature name: [(property_identifier) (private_property_identifier)] @name) @definition.field
+  ])
 (type_alias_declaration
   value: (object_type
-    (comment)* @doc
-    .
-    (property_signature name: [(property_identifier) (private_property_identifier)] @name) @definition.field))
+    [
+      (method_signature name: [(property_identifier) (private_property_identifier)] @name) @definition.method
+      (property_signature name: [(property_identifier) (private_property_identifier)] @name) @definition.field
+    ]))
 
 ; constructor(private readonly name: string)
 (method_definition

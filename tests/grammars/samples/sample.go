@@ -16,10 +16,15 @@ const MaxItems = 100
 
 const (
 	KindFood = iota
+	// KindTool marks tools.
 	KindTool
 )
 
-var ErrFull = errors.New("shelf is full")
+var (
+	// ErrFull is returned when a shelf is full.
+	ErrFull  = errors.New("shelf is full")
+	shelfCap int
+)
 
 // Item is one thing in the inventory.
 type Item struct {

@@ -9,6 +9,7 @@ export const MAX_ITEMS: number = 100;
 
 /** Something that has a price. */
 export interface Priced {
+  /** The unit price. */
   readonly price: number;
   total(quantity: number): number;
 }
