@@ -1,0 +1,277 @@
+"""The ``qwen-lsp`` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+
+log = logging.getLogger("qwen_lsp")
+
+
+def _setup_logging(level: str, log_file: str | None) -> None:
+    # Never log to stdout: over stdio it carries the protocol.
+    handler: logging.Handler = (
+        logging.FileHandler(log_file, encoding="utf-8")
+        if log_file
+        else logging.StreamHandler(sys.stderr)
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    logging.getLogger("qwen_lsp").setLevel(level.upper())
+    # pygls logs every message at INFO; keep it quiet unless debugging.
+    logging.getLogger("pygls").setLevel(logging.DEBUG if level == "debug" else logging.WARNING)
+
+
+def _host_port(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep:
+        host, port = "127.0.0.1", value
+    try:
+        return host or "127.0.0.1", int(port)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}") from None
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the language server."""
+    from .core import Core
+    from .server import build_server
+    from .transport import serve_stdio, serve_tcp, serve_ws
+
+    core = Core()
+    build = lambda: build_server(core)  # noqa: E731 - one fresh session per connection
+    try:
+        if args.tcp:
+            host, port = args.tcp
+            serve_tcp(build, host, port, ready=_announce("tcp"))
+        elif args.ws:
+            host, port = args.ws
+            serve_ws(build, host, port, ready=_announce("ws"))
+        else:
+            serve_stdio(build)
+    finally:
+        core.close()
+    return 0
+
+
+def _announce(scheme: str):
+    def ready(host: str, port: int) -> None:
+        # Printed on stderr so that scripts and tests can wait for the port (0 = any free port).
+        print(f"qwen-lsp listening on {scheme}://{host}:{port}", file=sys.stderr, flush=True)
+
+    return ready
+
+
+def cmd_symbols(args: argparse.Namespace) -> int:
+    """Print the definitions of a file as a tree."""
+    from .index.worker import summarize_bytes
+    from .syntax.languages import default_registry
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        print(f"qwen-lsp: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    language = default_registry().for_path(
+        path, data[:200].decode("utf-8", "replace").split("\n")[0]
+    )
+    if language is None:
+        print(f"qwen-lsp: no language for {path}", file=sys.stderr)
+        return 2
+    summary = summarize_bytes(str(path), language.id, data)
+    if summary is None:
+        print(f"qwen-lsp: {path} looks binary", file=sys.stderr)
+        return 2
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "name": d.name,
+                        "kind": d.kind,
+                        "line": d.name_span.start_line + 1,
+                        "signature": d.signature,
+                        "doc": d.doc,
+                        "parent": d.parent,
+                    }
+                    for d in summary.definitions
+                ],
+                indent=2,
+            )
+        )
+        return 0
+    depth: list[int] = []
+    for i, d in enumerate(summary.definitions):
+        level = 0 if d.parent < 0 else depth[d.parent] + 1
+        depth.append(level)
+        doc = f"  — {d.doc}" if d.doc else ""
+        print(f"{'  ' * level}{d.kind} {d.name} (line {d.name_span.start_line + 1}){doc}")
+        del i
+    for imp in summary.imports:
+        what = f"{imp.name} from {imp.module}" if imp.name else imp.module
+        alias = f" as {imp.alias}" if imp.alias else ""
+        print(f"import {what}{alias} (line {imp.line + 1})")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Check files and print diagnostics."""
+    from .analysis.cli import run_check
+
+    return run_check(args)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    """Index folders and print statistics (fills the on-disk cache)."""
+    from .index.indexer import WorkspaceIndexer
+    from .syntax.languages import default_registry
+
+    roots = [Path(p) for p in args.paths]
+    for root in roots:
+        if not root.is_dir():
+            print(f"qwen-lsp: not a folder: {root}", file=sys.stderr)
+            return 2
+    indexer = WorkspaceIndexer(roots, default_registry(), max_file_bytes=args.max_file_bytes)
+
+    def progress(done: int, total: int, message: str) -> None:
+        if args.progress:
+            print(f"\r{message}", end="", file=sys.stderr, flush=True)
+
+    stats = indexer.index_all(progress)
+    if args.progress:
+        print(file=sys.stderr)
+    print(
+        json.dumps(
+            {
+                "files": stats.files,
+                "from_cache": stats.from_cache,
+                "parsed": stats.parsed,
+                "skipped": stats.skipped,
+                "seconds": round(stats.seconds, 3),
+                "definitions": indexer.index.definition_count(),
+                "ignored": stats.scan.ignored,
+                "too_large": stats.scan.too_large,
+            },
+            indent=2,
+        )
+    )
+    if args.query:
+        for hit in indexer.index.search(args.query, 10):
+            print(
+                f"{hit.definition.kind:10} {hit.definition.name:30} {hit.path}:{hit.definition.name_span.start_line + 1}"
+            )
+    indexer.close()
+    return 0
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    """Print the settings schema."""
+    from .config import markdown_table, vscode_configuration
+
+    if args.format == "markdown":
+        print(markdown_table())
+    else:
+        print(json.dumps(vscode_configuration(), indent=2))
+    return 0
+
+
+def cmd_languages(args: argparse.Namespace) -> int:
+    """List supported languages."""
+    from .syntax.languages import LanguageError, default_registry
+
+    for lang in sorted(default_registry(), key=lambda lang: lang.id):
+        try:
+            lang.ts_language
+            status = "ok"
+        except LanguageError as exc:
+            status = f"grammar missing ({exc})"
+        print(f"{lang.id:18} {' '.join(lang.spec.extensions):30} {status}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``qwen-lsp``."""
+    parser = argparse.ArgumentParser(
+        prog="qwen-lsp", description="A local-first AI coding assistant that speaks LSP."
+    )
+    parser.add_argument("--version", action="version", version=f"qwen-lsp {__version__}")
+    parser.add_argument(
+        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+    )
+    parser.add_argument("--log-file", help="write logs to this file (default: stderr)")
+    sub = parser.add_subparsers(dest="command")
+
+    p = sub.add_parser("serve", help="run the language server (stdio by default)")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument(
+        "--stdio", action="store_true", help="serve one client over stdin/stdout (default)"
+    )
+    group.add_argument(
+        "--tcp", type=_host_port, metavar="HOST:PORT", help="serve many clients over TCP"
+    )
+    group.add_argument(
+        "--ws", type=_host_port, metavar="HOST:PORT", help="serve many clients over WebSocket"
+    )
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("symbols", help="print the definitions and imports of a file")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_symbols)
+
+    p = sub.add_parser("check", help="print diagnostics for files and folders")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--format", choices=["text", "json", "sarif"], default="text")
+    p.add_argument("--select", default="", help="comma-separated rule ids to report (default: all)")
+    p.add_argument("--ignore", default="", help="comma-separated rule ids to skip")
+    p.add_argument(
+        "--fail-on",
+        default="warning",
+        choices=["error", "warning", "information", "hint", "never"],
+        help="exit with 1 when findings at or above this severity exist",
+    )
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("index", help="index folders and print statistics")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--query", help="then search the index for this symbol")
+    p.add_argument("--max-file-bytes", type=int, default=1_000_000)
+    p.add_argument("--progress", action="store_true")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("settings", help="print the settings schema")
+    p.add_argument("--format", choices=["markdown", "vscode"], default="markdown")
+    p.set_defaults(func=cmd_settings)
+
+    p = sub.add_parser("languages", help="list supported languages")
+    p.set_defaults(func=cmd_languages)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``qwen-lsp`` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.log_level, args.log_file)
+    if not getattr(args, "func", None):
+        # Editors start "qwen-lsp" with no arguments: serve over stdio.
+        args = parser.parse_args([*(sys.argv[1:] if argv is None else argv), "serve"])
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

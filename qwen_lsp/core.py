@@ -1,0 +1,119 @@
+"""The shared core: what every connection of one server process shares.
+
+Workspace indexes (one per root folder, whoever opened it), the languages registry, and the
+worker threads; later the model registry and the scheduler, so that requests from every
+connection batch together. It knows nothing of LSP.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+from .config import IndexSettings
+from .index.indexer import IndexStats, ProgressCallback, WorkspaceIndexer
+from .syntax.languages import LanguageRegistry, default_registry
+
+log = logging.getLogger(__name__)
+
+
+class IndexHandle:
+    """One workspace root's indexer and the state of its first pass."""
+
+    def __init__(self, indexer: WorkspaceIndexer) -> None:
+        self.indexer = indexer
+        self.future: Future[IndexStats] | None = None
+        self.listeners: list[ProgressCallback] = []
+        self.last_progress: tuple[int, int, str] = (0, 0, "waiting")
+
+    def _progress(self, done: int, total: int, message: str) -> None:
+        self.last_progress = (done, total, message)
+        for listener in list(self.listeners):
+            try:
+                listener(done, total, message)
+            except Exception:  # a closed connection must not stop indexing
+                log.debug("progress listener failed", exc_info=True)
+
+
+class Core:
+    """State shared by all connections of one server process."""
+
+    def __init__(self, registry: LanguageRegistry | None = None, cache_dir: Path | None = None):
+        self.registry = registry or default_registry()
+        self.cache_dir = cache_dir
+        self._indexes: dict[Path, IndexHandle] = {}
+        self._lock = threading.Lock()
+        # Background work that must not run on the protocol loop (indexing, analysis).
+        self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="qwen-core")
+        self.connections = 0
+
+    def index_for(
+        self,
+        root: Path,
+        settings: IndexSettings,
+        on_progress: ProgressCallback | None = None,
+    ) -> IndexHandle:
+        """The index of ``root``, started in the background the first time it is asked for."""
+        root = root.resolve()
+        with self._lock:
+            handle = self._indexes.get(root)
+            if handle is None:
+                indexer = WorkspaceIndexer(
+                    [root],
+                    self.registry,
+                    max_file_bytes=settings.maxFileBytes,
+                    exclude=settings.exclude,
+                    workers=settings.workers,
+                    cache_dir=Path(settings.cacheDir) if settings.cacheDir else self.cache_dir,
+                )
+                handle = IndexHandle(indexer)
+                self._indexes[root] = handle
+            if on_progress is not None:
+                handle.listeners.append(on_progress)
+            if handle.future is None and settings.enable:
+                handle.future = self.executor.submit(self._run_index, handle)
+        return handle
+
+    def _run_index(self, handle: IndexHandle) -> IndexStats:
+        try:
+            stats = handle.indexer.index_all(handle._progress)
+            log.info(
+                "indexed %s: %d files (%d cached, %d parsed) in %.2f s",
+                handle.indexer.roots[0],
+                stats.files,
+                stats.from_cache,
+                stats.parsed,
+                stats.seconds,
+            )
+            return stats
+        except Exception:
+            log.exception("indexing failed for %s", handle.indexer.roots)
+            handle.indexer.ready.set()
+            raise
+        finally:
+            handle.listeners.clear()
+
+    def indexes(self) -> list[IndexHandle]:
+        """Every index this process holds."""
+        with self._lock:
+            return list(self._indexes.values())
+
+    def index_containing(self, path: str) -> WorkspaceIndexer | None:
+        """The indexer whose root holds ``path``."""
+        for handle in self.indexes():
+            if handle.indexer.contains(path):
+                return handle.indexer
+        return None
+
+    def submit(self, fn: Callable[..., object], *args: object) -> Future[object]:
+        """Run ``fn`` on the core's worker threads."""
+        return self.executor.submit(fn, *args)
+
+    def close(self) -> None:
+        """Stop background work and close caches."""
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        for handle in self.indexes():
+            handle.indexer.close()

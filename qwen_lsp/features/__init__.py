@@ -1,0 +1,20 @@
+"""LSP features: one module per feature area, each with a ``register(server)`` function.
+
+Handlers are thin: convert LSP types, call the core, check cancellation and document version,
+answer. Logic that grows past a screen belongs below this package.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..server import QwenLanguageServer
+
+
+def register_all(server: QwenLanguageServer) -> None:
+    """Register every feature on a new session."""
+    from . import code_actions, diagnostics, documents, lifecycle, navigation, symbols
+
+    for module in (lifecycle, documents, diagnostics, code_actions, symbols, navigation):
+        module.register(server)

@@ -1,0 +1,286 @@
+"""The language server of one connection, over the shared :class:`~qwen_lsp.core.Core`.
+
+A :class:`QwenLanguageServer` owns what belongs to one client: its open documents, its
+settings, its position encoding and its pending tasks. Features (``qwen_lsp/features``) are
+thin handlers registered on it; the work happens in the core layers below.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable, Generator
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
+from pygls.uris import to_fs_path
+
+from . import __version__
+from .config import Settings
+from .core import Core
+from .syntax.document import Document
+from .syntax.text import PositionEncoding
+from .transport import DEFAULT_MAX_MESSAGE_BYTES
+
+log = logging.getLogger(__name__)
+
+SERVER_NAME = "qwen-lsp"
+
+
+class UnknownDocumentError(Exception):
+    """A request named a document that is neither open nor readable."""
+
+
+class QwenProtocol(LanguageServerProtocol):
+    """pygls' protocol with our document store, encoding choice and per-connection exit."""
+
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(
+        self, params: types.InitializeParams
+    ) -> Generator[Any, Any, types.InitializeResult]:
+        # Our preference among what the client offers: UTF-8 (no conversion for tree-sitter's
+        # byte columns), else UTF-16, the LSP default. UTF-32 is not negotiated.
+        general = params.capabilities.general
+        offered = list(general.position_encodings or []) if general else []
+        if general is not None:
+            if types.PositionEncodingKind.Utf8 in offered:
+                general.position_encodings = [types.PositionEncodingKind.Utf8]
+            else:
+                general.position_encodings = [types.PositionEncodingKind.Utf16]
+        result = yield from super().lsp_initialize(params)
+        return result
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(
+        self, params: types.DidOpenTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        # Documents live in QwenLanguageServer.documents (text + tree); pygls' copy is not kept.
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(
+        self, params: types.DidChangeTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(
+        self, params: types.DidCloseTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.EXIT)
+    def lsp_exit(self, *args: Any) -> Generator[Any, Any, None]:
+        # pygls calls sys.exit() here; on a shared TCP/WebSocket server that would end every
+        # other client's session too. End only this connection.
+        if (handler := self.fm.features.get(types.EXIT)) is not None:
+            yield handler, args, None
+        self._server.end_connection(exit_code=0 if self._shutdown else 1)
+
+
+class ClientLogHandler(logging.Handler):
+    """Forwards qwen-lsp's log records to one client as ``window/logMessage``."""
+
+    _LEVELS = (
+        (logging.ERROR, types.MessageType.Error),
+        (logging.WARNING, types.MessageType.Warning),
+        (logging.INFO, types.MessageType.Info),
+        (logging.NOTSET, types.MessageType.Log),
+    )
+
+    def __init__(self, server: QwenLanguageServer) -> None:
+        super().__init__(logging.INFO)
+        self.server = server
+        self._local = threading.local()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(self._local, "busy", False) or self.server.stop_event.is_set():
+            return
+        self._local.busy = True  # sending must not log its way back here
+        try:
+            kind = next(t for level, t in self._LEVELS if record.levelno >= level)
+            text = record.getMessage()
+            if record.exc_info and record.exc_info[1] is not None:
+                text += f" ({type(record.exc_info[1]).__name__}: {record.exc_info[1]})"
+            self.server.window_log_message(types.LogMessageParams(type=kind, message=text))
+        except Exception:
+            pass
+        finally:
+            self._local.busy = False
+
+
+class QwenLanguageServer(LanguageServer):
+    """One client's session."""
+
+    def __init__(self, core: Core) -> None:
+        super().__init__(SERVER_NAME, __version__, protocol_cls=QwenProtocol, max_workers=4)
+        self.core = core
+        self.documents: dict[str, Document] = {}
+        # Last published findings per document: (version, findings), for code actions.
+        self.findings: dict[str, tuple[int, list[Any]]] = {}
+        self.settings = Settings()
+        self.initialization_options: Any = None
+        self.roots: list[Path] = []
+        self.initialize_received = False
+        self.stop_event = threading.Event()
+        self.max_message_bytes = DEFAULT_MAX_MESSAGE_BYTES
+        self.shared_transport = False
+        self.exit_code: int | None = None
+        self._shown_messages: set[str] = set()
+        self._tasks: dict[str, asyncio.Task[Any]] = {}
+        self.on_detach: list[Callable[[], None]] = []
+
+    # -- transport lifecycle -------------------------------------------------------------
+
+    def attach(self, writer: Any, include_headers: bool, shared: bool) -> None:
+        """Connect this session to a transport's writer."""
+        self.protocol.set_writer(writer, include_headers=include_headers)
+        self.shared_transport = shared
+        self.core.connections += 1
+        self._log_handler = ClientLogHandler(self)
+        logging.getLogger("qwen_lsp").addHandler(self._log_handler)
+
+    def detach(self) -> None:
+        """The transport ended: cancel this session's work and release its listeners."""
+        self.core.connections -= 1
+        logging.getLogger("qwen_lsp").removeHandler(self._log_handler)
+        for task in list(self._tasks.values()):
+            task.cancel()
+        self._tasks.clear()
+        for callback in self.on_detach:
+            try:
+                callback()
+            except Exception:
+                log.debug("detach callback failed", exc_info=True)
+        if self._thread_pool is not None:
+            self._thread_pool.shutdown(wait=False, cancel_futures=True)
+        self.stop_event.set()
+
+    def end_connection(self, exit_code: int) -> None:
+        """Handle ``exit``: stop reading this connection (and the process, over stdio)."""
+        self.exit_code = exit_code
+        self.stop_event.set()
+        writer = self.protocol.writer
+        if self.shared_transport and writer is not None:
+            writer.close()
+        if not self.shared_transport:
+            # Over stdio the client owns the process: leave with the LSP exit code.
+            raise SystemExit(exit_code)
+
+    def refuse_oversize(self, size: int) -> None:
+        """A message over the size limit was skipped without reading it into memory."""
+        self.show_message_once(
+            "oversize",
+            f"qwen-lsp skipped a {size / 1e6:.1f} MB message (limit "
+            f"{self.max_message_bytes / 1e6:.0f} MB).",
+            types.MessageType.Warning,
+        )
+
+    # -- helpers for features -------------------------------------------------------------
+
+    @property
+    def encoding(self) -> PositionEncoding:
+        """The position encoding negotiated with this client."""
+        try:
+            chosen = self.protocol.server_capabilities.position_encoding
+        except AttributeError:
+            return PositionEncoding.UTF16
+        return (
+            PositionEncoding.UTF8
+            if chosen == types.PositionEncodingKind.Utf8
+            else PositionEncoding.UTF16
+        )
+
+    def show_message_once(
+        self, key: str, message: str, kind: types.MessageType = types.MessageType.Warning
+    ) -> None:
+        """``window/showMessage``, at most once per ``key`` for this session; always logged."""
+        log.warning("%s", message) if kind <= types.MessageType.Warning else log.info("%s", message)
+        if key in self._shown_messages:
+            return
+        self._shown_messages.add(key)
+        self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
+    def document(self, uri: str) -> Document:
+        """The open document for ``uri``; raise :class:`UnknownDocumentError` otherwise."""
+        doc = self.documents.get(uri)
+        if doc is None:
+            raise UnknownDocumentError(f"unknown document {uri}: it is not open")
+        return doc
+
+    def read_document(self, uri: str) -> Document:
+        """The open document, or the file on disk read into a temporary document."""
+        doc = self.documents.get(uri)
+        if doc is not None:
+            return doc
+        path = uri_to_path(uri)
+        if path is None:
+            raise UnknownDocumentError(f"unknown document {uri}: it is not open and not a file")
+        try:
+            size = Path(path).stat().st_size
+            if size > self.settings.maxParseBytes:
+                raise UnknownDocumentError(f"{path} is too large to read ({size} bytes)")
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise UnknownDocumentError(
+                f"unknown document {uri}: not open, and {exc.strerror}"
+            ) from exc
+        language = self.core.registry.for_path(path)
+        return Document(
+            uri,
+            data.decode("utf-8", "replace"),
+            0,
+            language,
+            self.encoding,
+            self.settings.maxParseBytes,
+        )
+
+    def schedule(self, key: str, delay: float, coro_factory: Callable[[], Any]) -> None:
+        """Run ``coro_factory()`` after ``delay`` seconds; a newer call with the same key
+        replaces a pending one (debouncing)."""
+        old = self._tasks.pop(key, None)
+        if old is not None:
+            old.cancel()
+
+        async def runner() -> None:
+            try:
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                await coro_factory()
+            except asyncio.CancelledError:
+                pass
+            except Exception:
+                log.exception("background task %s failed", key)
+            finally:
+                if self._tasks.get(key) is task:
+                    del self._tasks[key]
+
+        task = asyncio.ensure_future(runner())
+        self._tasks[key] = task
+
+
+def uri_to_path(uri: str) -> str | None:
+    """Filesystem path of a ``file:`` URI, or None for other schemes."""
+    if not uri.startswith("file:"):
+        return None
+    try:
+        return to_fs_path(uri)
+    except Exception:
+        return None
+
+
+def build_server(core: Core) -> QwenLanguageServer:
+    """A new session with every feature registered."""
+    from .features import register_all
+
+    server = QwenLanguageServer(core)
+    register_all(server)
+    return server
