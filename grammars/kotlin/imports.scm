@@ -7,11 +7,12 @@
 ;   import a.b.Currency as Money     -> module a.b.Currency, alias Money
 ;   import java.util.*               -> module java.util, name *
 
-(import
-  (qualified_identifier) @import.module
-  .
-  (identifier)? @import.alias
-  .) @import
+((import
+   (qualified_identifier) @import.module
+   .
+   (identifier)? @import.alias
+   .) @import
+ (#not-match? @import "[*]"))
 
 (import
   (qualified_identifier) @import.module
