@@ -50,6 +50,14 @@ def _text(node: ts.Node) -> str:
     return node.text.decode("utf-8", errors="replace") if node.text is not None else ""
 
 
+def _span(source: bytes, nodes: list[ts.Node]) -> str:
+    """The text a capture stands for: with several nodes (the first and last segment of a path
+    that has no node of its own), the source from the first node's start to the last one's end."""
+    start = min(n.start_byte for n in nodes)
+    end = max(n.end_byte for n in nodes)
+    return source[start:end].decode("utf-8", errors="replace")
+
+
 BLANK_LINE = re.compile(rb"\n[ \t\r\f]*\n")
 
 
@@ -132,11 +140,11 @@ def collect(language: Language, source: bytes) -> dict[str, list[dict[str, objec
             assert "import" in caps and "import.module" in caps, f"import match without @import/@import.module: {caps}"
             entry = {
                 "line": caps["import"][0].start_point[0] + 1,
-                "module": strip_quotes(_text(caps["import.module"][0])),
+                "module": strip_quotes(_span(source, caps["import.module"])),
             }
             for key in ("name", "alias"):
                 if f"import.{key}" in caps:
-                    entry[key] = strip_quotes(_text(caps[f"import.{key}"][0]))
+                    entry[key] = strip_quotes(_span(source, caps[f"import.{key}"]))
             result["imports"].append(entry)
     for key, items in result.items():
         items.sort(key=lambda e: (e["line"], str(e.get("name", "")), str(e.get("kind", "")),
