@@ -34,7 +34,7 @@ GRAMMARS = ROOT / "grammars"
 SAMPLES = HERE / "samples"
 EXPECTED = HERE / "expected"
 FOLDERS = sorted(p.name for p in GRAMMARS.iterdir() if (p / "language.toml").is_file())
-DOC_MARKERS = "/*#-;!%\"'{}| \t"  # comment and docstring punctuation around a doc line
+DOC_MARKERS = "/*#-;!%\"'{}()| \t"  # comment and docstring punctuation around a doc line
 ALLOWED_PREDICATES = {"eq?", "not-eq?", "match?", "not-match?", "any-of?"}
 QUOTES = {'"': '"', "'": "'", "`": "`", "<": ">"}
 
