@@ -280,7 +280,7 @@ def quantize_int4_proto(
     b_name, s_name = head.input[1], head.input[2]
     zp_name = head.input[3] if len(head.input) > 3 and head.input[3] else None
     b = _init(g, b_name)
-    vocab, k_blocks, blob = (int(x) for x in b.dims)
+    vocab, k_blocks, _blob = (int(x) for x in b.dims)
     gather = _embedding_gather(g, emb_name)
     ids, out = gather.input[1], gather.output[0]
     p = "embed_q4"
