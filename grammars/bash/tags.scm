@@ -26,13 +26,15 @@
   .
   [
     (variable_assignment name: (variable_name) @name) @definition.variable
-    (declaration_command (variable_assignment name: (variable_name) @name) @definition.variable)
+    ((declaration_command (variable_assignment name: (variable_name) @name) @definition.variable) @_declare
+     (#not-match? @_declare "^readonly"))
   ])
 
 (program
   [
     (variable_assignment name: (variable_name) @name) @definition.variable
-    (declaration_command (variable_assignment name: (variable_name) @name) @definition.variable)
+    ((declaration_command (variable_assignment name: (variable_name) @name) @definition.variable) @_declare
+     (#not-match? @_declare "^readonly"))
   ])
 
 ((command

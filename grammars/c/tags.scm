@@ -58,7 +58,8 @@
      (pointer_declarator declarator: (type_identifier) @name)
      (function_declarator declarator: (parenthesized_declarator (pointer_declarator declarator: (type_identifier) @name)))
      (array_declarator declarator: (type_identifier) @name)
-   ]) @definition.type)
+   ]) @definition.type
+ (#not-match? @definition.type "^typedef[ \t\n]+(struct|union|enum)[ \t\n]*[{]"))
 
 ((comment)* @doc
  .

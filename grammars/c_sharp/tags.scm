@@ -63,14 +63,18 @@
 ((comment)* @doc
  .
  (field_declaration
-   (modifier) @_const
    (variable_declaration (variable_declarator name: (identifier) @name))) @definition.constant
- (#eq? @_const "const"))
+ (#match? @definition.constant "^([A-Za-z]+[ \t\n]+)*const[ \t\n]"))
+
+((comment)* @doc
+ .
+ (field_declaration
+   (variable_declaration (variable_declarator name: (identifier) @name))) @definition.field
+ (#not-match? @definition.field "^([A-Za-z]+[ \t\n]+)*const[ \t\n]"))
 
 ((comment)* @doc
  .
  [
-   (field_declaration (variable_declaration (variable_declarator name: (identifier) @name)))
    (event_field_declaration (variable_declaration (variable_declarator name: (identifier) @name)))
    (event_declaration name: (identifier) @name)
  ] @definition.field)

@@ -57,7 +57,7 @@
  .
  (function_definition
    declarator: [
-     (function_declarator declarator: [(identifier) (field_identifier) (operator_name) (destructor_name)] @name)
+     (function_declarator declarator: [(field_identifier) (operator_name) (destructor_name)] @name)
      (function_declarator declarator: (qualified_identifier name: [(identifier) (operator_name) (destructor_name)] @name))
      (function_declarator declarator: (qualified_identifier name: (qualified_identifier name: [(identifier) (operator_name) (destructor_name)] @name)))
      (function_declarator declarator: (qualified_identifier name: (qualified_identifier name: (qualified_identifier name: [(identifier) (operator_name) (destructor_name)] @name))))
@@ -68,6 +68,31 @@
      (reference_declarator (function_declarator declarator: (qualified_identifier name: [(identifier) (operator_name)] @name)))
      (reference_declarator (function_declarator declarator: (qualified_identifier name: (qualified_identifier name: [(identifier) (operator_name)] @name))))
    ]) @definition.function)
+
+; `f() {}` named by a plain identifier: outside class bodies (inside, it is a constructor)
+(translation_unit
+  (comment)+ @doc
+  .
+  (function_definition
+    declarator: (function_declarator declarator: (identifier) @name)) @definition.function)
+
+(declaration_list
+  (comment)+ @doc
+  .
+  (function_definition
+    declarator: (function_declarator declarator: (identifier) @name)) @definition.function)
+
+(translation_unit
+  (function_definition
+    declarator: (function_declarator declarator: (identifier) @name)) @definition.function)
+
+(declaration_list
+  (function_definition
+    declarator: (function_declarator declarator: (identifier) @name)) @definition.function)
+
+(compound_statement
+  (function_definition
+    declarator: (function_declarator declarator: (identifier) @name)) @definition.function)
 
 ; member function declarations in a class body
 ((comment)* @doc
@@ -159,7 +184,8 @@
    (type_definition declarator: (pointer_declarator declarator: (type_identifier) @name))
    (type_definition declarator: (function_declarator declarator: (parenthesized_declarator (pointer_declarator declarator: (type_identifier) @name))))
    (alias_declaration name: (type_identifier) @name)
- ] @definition.type)
+ ] @definition.type
+ (#not-match? @definition.type "^typedef[ \t\n]+(struct|union|enum|class)[ \t\n]*[{]"))
 
 ((comment)* @doc
  .
@@ -178,27 +204,48 @@
    (preproc_function_def name: (identifier) @name)
  ] @definition.macro)
 
-; const / constexpr variables at file or namespace level are constants
+; `const` / `constexpr` variables at file or namespace level are constants (the variable
+; patterns below leave them out)
 (translation_unit
   (declaration
-    (type_qualifier) @_q
     declarator: (init_declarator declarator: (identifier) @name)) @definition.constant
-  (#match? @_q "^const(expr|init)?$"))
+  (#match? @definition.constant "^((static|extern|inline|thread_local|volatile)[ \t\n]+)*const(expr|init)?[ \t\n]"))
 
 (declaration_list
   (declaration
-    (type_qualifier) @_q
     declarator: (init_declarator declarator: (identifier) @name)) @definition.constant
-  (#match? @_q "^const(expr|init)?$"))
+  (#match? @definition.constant "^((static|extern|inline|thread_local|volatile)[ \t\n]+)*const(expr|init)?[ \t\n]"))
 
-; variables at file or namespace level
+; variables at file or namespace level (not the constants above)
+
+(translation_unit
+  (comment)+ @doc
+  .
+  (declaration
+    declarator: (init_declarator declarator: (identifier) @name)) @definition.variable
+  (#not-match? @definition.variable "^((static|extern|inline|thread_local|volatile)[ \t\n]+)*const(expr|init)?[ \t\n]"))
+
 (translation_unit
   (comment)+ @doc
   .
   (declaration
     declarator: [
       (identifier) @name
-      (init_declarator declarator: (identifier) @name)
+      (init_declarator declarator: (pointer_declarator declarator: (identifier) @name))
+      (init_declarator declarator: (reference_declarator (identifier) @name))
+      (pointer_declarator declarator: (identifier) @name)
+      (array_declarator declarator: (identifier) @name)
+    ]) @definition.variable)
+
+(translation_unit
+  (declaration
+    declarator: (init_declarator declarator: (identifier) @name)) @definition.variable
+  (#not-match? @definition.variable "^((static|extern|inline|thread_local|volatile)[ \t\n]+)*const(expr|init)?[ \t\n]"))
+
+(translation_unit
+  (declaration
+    declarator: [
+      (identifier) @name
       (init_declarator declarator: (pointer_declarator declarator: (identifier) @name))
       (init_declarator declarator: (reference_declarator (identifier) @name))
       (pointer_declarator declarator: (identifier) @name)
@@ -209,20 +256,15 @@
   (comment)+ @doc
   .
   (declaration
-    declarator: [
-      (identifier) @name
-      (init_declarator declarator: (identifier) @name)
-      (init_declarator declarator: (pointer_declarator declarator: (identifier) @name))
-      (init_declarator declarator: (reference_declarator (identifier) @name))
-      (pointer_declarator declarator: (identifier) @name)
-      (array_declarator declarator: (identifier) @name)
-    ]) @definition.variable)
+    declarator: (init_declarator declarator: (identifier) @name)) @definition.variable
+  (#not-match? @definition.variable "^((static|extern|inline|thread_local|volatile)[ \t\n]+)*const(expr|init)?[ \t\n]"))
 
-(translation_unit
+(declaration_list
+  (comment)+ @doc
+  .
   (declaration
     declarator: [
       (identifier) @name
-      (init_declarator declarator: (identifier) @name)
       (init_declarator declarator: (pointer_declarator declarator: (identifier) @name))
       (init_declarator declarator: (reference_declarator (identifier) @name))
       (pointer_declarator declarator: (identifier) @name)
@@ -231,9 +273,13 @@
 
 (declaration_list
   (declaration
+    declarator: (init_declarator declarator: (identifier) @name)) @definition.variable
+  (#not-match? @definition.variable "^((static|extern|inline|thread_local|volatile)[ \t\n]+)*const(expr|init)?[ \t\n]"))
+
+(declaration_list
+  (declaration
     declarator: [
       (identifier) @name
-      (init_declarator declarator: (identifier) @name)
       (init_declarator declarator: (pointer_declarator declarator: (identifier) @name))
       (init_declarator declarator: (reference_declarator (identifier) @name))
       (pointer_declarator declarator: (identifier) @name)

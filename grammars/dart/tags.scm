@@ -69,9 +69,9 @@
  (annotation)*
  .
  [
-   (method_signature (function_signature name: (identifier) @name))
-   (declaration (function_signature name: (identifier) @name))
- ] @definition.function)
+   (method_signature (function_signature name: (identifier) @name) @definition.function)
+   (declaration (function_signature name: (identifier) @name) @definition.function)
+ ])
 
 ; top-level (and local) functions
 ((documentation_comment)* @doc
@@ -97,17 +97,22 @@
    [
      (static_final_declaration_list (static_final_declaration (identifier) @name))
      (initialized_identifier_list (initialized_identifier (identifier) @name))
-   ]) @definition.field)
+   ]) @definition.field
+ (#not-match? @definition.field "^([a-z]+[ \t\n]+)*const[ \t\n]"))
 
-((const_builtin)
- .
- (static_final_declaration_list (static_final_declaration (identifier) @name) @definition.constant))
+; top-level `const`s are constants, other top-level variables variables
+(program
+  (const_builtin)
+  .
+  (static_final_declaration_list (static_final_declaration (identifier) @name) @definition.constant))
 
 (program
-  [
-    (static_final_declaration_list (static_final_declaration (identifier) @name) @definition.variable)
-    (initialized_identifier_list (initialized_identifier (identifier) @name) @definition.variable)
-  ])
+  (final_builtin)
+  .
+  (static_final_declaration_list (static_final_declaration (identifier) @name) @definition.variable))
+
+(program
+  (initialized_identifier_list (initialized_identifier (identifier) @name) @definition.variable))
 
 ; ---- references ---------------------------------------------------------------------------------
 

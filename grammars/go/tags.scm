@@ -37,7 +37,7 @@
  (type_declaration
    .
    [
-     (type_spec name: (type_identifier) @name)
+     (type_spec name: (type_identifier) @name type: [(type_identifier) (qualified_type) (generic_type) (pointer_type) (slice_type) (array_type) (implicit_length_array_type) (map_type) (channel_type) (function_type) (negated_type) (parenthesized_type)])
      (type_alias name: (type_identifier) @name)
    ] @definition.type
    .))
@@ -58,7 +58,7 @@
   (comment)+ @doc
   .
   [
-    (type_spec name: (type_identifier) @name)
+    (type_spec name: (type_identifier) @name type: [(type_identifier) (qualified_type) (generic_type) (pointer_type) (slice_type) (array_type) (implicit_length_array_type) (map_type) (channel_type) (function_type) (negated_type) (parenthesized_type)])
     (type_alias name: (type_identifier) @name)
   ] @definition.type)
 
@@ -70,7 +70,7 @@
 
 (type_declaration
   [
-    (type_spec name: (type_identifier) @name)
+    (type_spec name: (type_identifier) @name type: [(type_identifier) (qualified_type) (generic_type) (pointer_type) (slice_type) (array_type) (implicit_length_array_type) (map_type) (channel_type) (function_type) (negated_type) (parenthesized_type)])
     (type_alias name: (type_identifier) @name)
   ] @definition.type)
 

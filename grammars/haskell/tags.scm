@@ -19,21 +19,21 @@
  .
  (declarations
    .
-   (signature name: (variable) @name type: [(function) (context) (forall)]) @definition.function))
+   (signature name: (variable) @name type: [(function) (linear_function) (context) (forall) (forall_required) (implicit_parameter)]) @definition.function))
 
 ((imports (haddock) @doc .)
  .
  (declarations
    .
-   (signature name: (variable) @name) @definition.constant))
+   (signature name: (variable) @name type: [(apply) (infix) (list) (literal) (name) (parens) (prefix_id) (prefix_list) (prefix_tuple) (promoted) (qualified) (quasiquote) (splice) (star) (tuple) (unboxed_tuple) (unboxed_unit) (unit) (variable) (wildcard)]) @definition.constant))
 
 ((haddock)* @doc
  .
- (signature name: (variable) @name type: [(function) (context) (forall)]) @definition.function)
+ (signature name: (variable) @name type: [(function) (linear_function) (context) (forall) (forall_required) (implicit_parameter)]) @definition.function)
 
 ((haddock)* @doc
  .
- (signature name: (variable) @name) @definition.constant)
+ (signature name: (variable) @name type: [(apply) (infix) (list) (literal) (name) (parens) (prefix_id) (prefix_list) (prefix_tuple) (promoted) (qualified) (quasiquote) (splice) (star) (tuple) (unboxed_tuple) (unboxed_unit) (unit) (variable) (wildcard)]) @definition.constant)
 
 ; equations without a signature: the first of a run
 ((_ name: (_) @_previous)

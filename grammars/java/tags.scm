@@ -48,13 +48,15 @@
  (field_declaration
    (modifiers) @_mods
    declarator: (variable_declarator name: (identifier) @name)) @definition.constant
- (#match? @_mods "static")
- (#match? @_mods "final"))
+ (#match? @_mods "(^|[ \t\n])static([ \t\n]|$)")
+ (#match? @_mods "(^|[ \t\n])final([ \t\n]|$)"))
 
+; (the complement of the constant pattern above)
 ((block_comment)* @doc
  .
  (field_declaration
-   declarator: (variable_declarator name: (identifier) @name)) @definition.field)
+   declarator: (variable_declarator name: (identifier) @name)) @definition.field
+ (#not-match? @definition.field "^([^=;]*[ \t\n])?static[ \t\n]([^=;]*[ \t\n])?final[ \t\n]|^([^=;]*[ \t\n])?final[ \t\n]([^=;]*[ \t\n])?static[ \t\n]"))
 
 ((block_comment)* @doc
  .

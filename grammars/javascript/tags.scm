@@ -27,11 +27,15 @@
 
 ((comment)* @doc
  .
+ (decorator)*
+ .
  (method_definition
    name: (property_identifier) @name) @definition.constructor
  (#eq? @name "constructor"))
 
 ((comment)* @doc
+ .
+ (decorator)*
  .
  (method_definition
    ["get" "set"]
@@ -39,10 +43,16 @@
 
 ((comment)* @doc
  .
+ (decorator)*
+ .
  (method_definition
-   name: [(property_identifier) (private_property_identifier)] @name) @definition.method)
+   name: [(property_identifier) (private_property_identifier)] @name) @definition.method
+ (#not-eq? @name "constructor")
+ (#not-match? @definition.method "^((static|public|private|protected|override|readonly|abstract|accessor|declare|async)[ \t\n]+)*(get|set)[ \t\n]+[^ \t\n(]"))
 
 ((comment)* @doc
+ .
+ (decorator)*
  .
  (field_definition
    property: [(property_identifier) (private_property_identifier)] @name) @definition.field)
@@ -100,33 +110,52 @@
   value: [(arrow_function) (function_expression) (generator_function)]) @definition.function
 
 ; ---- top-level constants and variables -------------------------------------------------------
-; (`const x = require("m")` is an import, not a definition: see imports.scm)
+; (Only values that are not functions nor classes, which the patterns above define; and not
+; `const x = require("m")`, an import: see imports.scm.)
 
 ((comment)* @doc
  .
  (export_statement
    declaration: (lexical_declaration
      "const"
-     (variable_declarator name: (identifier) @name) @definition.constant)))
+     (variable_declarator
+       name: (identifier) @name
+       value: [(number) (string) (template_string) (true) (false) (null) (undefined) (array) (object) (call_expression) (new_expression) (member_expression) (subscript_expression) (identifier) (binary_expression) (unary_expression) (ternary_expression) (regex) (await_expression) (parenthesized_expression) (sequence_expression) (update_expression) (assignment_expression) (augmented_assignment_expression) (jsx_element) (jsx_self_closing_element) (yield_expression) (this) (super) (meta_property)]) @definition.constant)))
 
 ((comment)* @doc
  .
  (export_statement
    declaration: [
-     (lexical_declaration (variable_declarator name: (identifier) @name) @definition.variable)
-     (variable_declaration (variable_declarator name: (identifier) @name) @definition.variable)
+     (lexical_declaration
+       "let"
+       (variable_declarator
+         name: (identifier) @name
+         value: [(number) (string) (template_string) (true) (false) (null) (undefined) (array) (object) (call_expression) (new_expression) (member_expression) (subscript_expression) (identifier) (binary_expression) (unary_expression) (ternary_expression) (regex) (await_expression) (parenthesized_expression) (sequence_expression) (update_expression) (assignment_expression) (augmented_assignment_expression) (jsx_element) (jsx_self_closing_element) (yield_expression) (this) (super) (meta_property)]?) @definition.variable)
+     (variable_declaration
+       (variable_declarator
+         name: (identifier) @name
+         value: [(number) (string) (template_string) (true) (false) (null) (undefined) (array) (object) (call_expression) (new_expression) (member_expression) (subscript_expression) (identifier) (binary_expression) (unary_expression) (ternary_expression) (regex) (await_expression) (parenthesized_expression) (sequence_expression) (update_expression) (assignment_expression) (augmented_assignment_expression) (jsx_element) (jsx_self_closing_element) (yield_expression) (this) (super) (meta_property)]?) @definition.variable)
    ]))
 
 (program
   (lexical_declaration
     "const"
-    (variable_declarator name: (identifier) @name value: (_)? @_value) @definition.constant)
+    (variable_declarator
+      name: (identifier) @name
+      value: [(number) (string) (template_string) (true) (false) (null) (undefined) (array) (object) (call_expression) (new_expression) (member_expression) (subscript_expression) (identifier) (binary_expression) (unary_expression) (ternary_expression) (regex) (await_expression) (parenthesized_expression) (sequence_expression) (update_expression) (assignment_expression) (augmented_assignment_expression) (jsx_element) (jsx_self_closing_element) (yield_expression) (this) (super) (meta_property)] @_value) @definition.constant)
   (#not-match? @_value "^require[ \t]*\\("))
 
 (program
   [
-    (lexical_declaration (variable_declarator name: (identifier) @name value: (_)? @_value) @definition.variable)
-    (variable_declaration (variable_declarator name: (identifier) @name value: (_)? @_value) @definition.variable)
+    (lexical_declaration
+      "let"
+      (variable_declarator
+        name: (identifier) @name
+        value: [(number) (string) (template_string) (true) (false) (null) (undefined) (array) (object) (call_expression) (new_expression) (member_expression) (subscript_expression) (identifier) (binary_expression) (unary_expression) (ternary_expression) (regex) (await_expression) (parenthesized_expression) (sequence_expression) (update_expression) (assignment_expression) (augmented_assignment_expression) (jsx_element) (jsx_self_closing_element) (yield_expression) (this) (super) (meta_property)]? @_value) @definition.variable)
+    (variable_declaration
+      (variable_declarator
+        name: (identifier) @name
+        value: [(number) (string) (template_string) (true) (false) (null) (undefined) (array) (object) (call_expression) (new_expression) (member_expression) (subscript_expression) (identifier) (binary_expression) (unary_expression) (ternary_expression) (regex) (await_expression) (parenthesized_expression) (sequence_expression) (update_expression) (assignment_expression) (augmented_assignment_expression) (jsx_element) (jsx_self_closing_element) (yield_expression) (this) (super) (meta_property)]? @_value) @definition.variable)
   ]
   (#not-match? @_value "^require[ \t]*\\("))
 

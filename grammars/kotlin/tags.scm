@@ -22,9 +22,10 @@
 (([(block_comment) (line_comment)]* @doc
   .
   [
-    (class_declaration name: (identifier) @name)
+    (class_declaration "class" name: (identifier) @name)
     (object_declaration name: (identifier) @name)
-  ] @definition.class))
+  ] @definition.class)
+ (#not-match? @definition.class "^(@[A-Za-z_.:]+(\\([^)]*\\))?[ \t\n]+|[a-z]+[ \t\n]+)*enum[ \t\n]+class[ \t\n]"))
 
 (enum_entry . (identifier) @name) @definition.constant
 
@@ -65,10 +66,12 @@
 (source_file
   [(block_comment) (line_comment)]+ @doc
   .
-  (property_declaration (variable_declaration (identifier) @name)) @definition.variable)
+  (property_declaration (variable_declaration (identifier) @name)) @definition.variable
+  (#not-match? @definition.variable "^[^=]*(^|[ \t\n])const[ \t\n]"))
 
 (source_file
-  (property_declaration (variable_declaration (identifier) @name)) @definition.variable)
+  (property_declaration (variable_declaration (identifier) @name)) @definition.variable
+  (#not-match? @definition.variable "^[^=]*(^|[ \t\n])const[ \t\n]"))
 
 ; ---- references ---------------------------------------------------------------------------------
 

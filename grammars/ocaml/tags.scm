@@ -32,13 +32,16 @@
 ((comment)* @doc
  .
  (type_definition
-   (type_binding name: (type_constructor) @name) @definition.type))
+   [
+     (type_binding name: (type_constructor) @name !body)
+     (type_binding name: (type_constructor) @name body: [(type_constructor_path) (constructed_type) (tuple_type) (aliased_type) (type_variable) (any_type) (hash_type) (object_type) (polymorphic_variant_type) (package_type) (parenthesized_type) (local_open_type) (extension) (quoted_extension) (kind_annotated_type_variable) (function_type)])
+   ] @definition.type))
 
 ((comment)* @doc
  .
  (exception_definition (constructor_declaration (constructor_name) @name)) @definition.type)
 
-(constructor_declaration (constructor_name) @name) @definition.constructor
+(variant_declaration (constructor_declaration (constructor_name) @name) @definition.constructor)
 
 (field_declaration (field_name) @name) @definition.field
 
@@ -60,23 +63,31 @@
 
 ((comment)* @doc
  .
- (value_specification (value_name) @name) @definition.variable)
+ (value_specification (value_name) @name type: [(type_constructor_path) (constructed_type) (tuple_type) (aliased_type) (type_variable) (any_type) (hash_type) (object_type) (polymorphic_variant_type) (package_type) (parenthesized_type) (local_open_type) (extension) (quoted_extension) (kind_annotated_type_variable)]) @definition.variable)
 
 (compilation_unit
   (comment)+ @doc
   .
-  (value_definition (let_binding pattern: (value_name) @name) @definition.variable))
+  (value_definition (let_binding pattern: (value_name) @name) @definition.variable)
+  (#not-match? @definition.variable "^[a-z_][A-Za-z0-9_']*[ \t\n]+[^=: \t\n]")
+  (#not-match? @definition.variable "^[^=]*=[ \t\n]*(fun|function)([ \t\n]|$)"))
 
 (structure
   (comment)+ @doc
   .
-  (value_definition (let_binding pattern: (value_name) @name) @definition.variable))
+  (value_definition (let_binding pattern: (value_name) @name) @definition.variable)
+  (#not-match? @definition.variable "^[a-z_][A-Za-z0-9_']*[ \t\n]+[^=: \t\n]")
+  (#not-match? @definition.variable "^[^=]*=[ \t\n]*(fun|function)([ \t\n]|$)"))
 
 (compilation_unit
-  (value_definition (let_binding pattern: (value_name) @name) @definition.variable))
+  (value_definition (let_binding pattern: (value_name) @name) @definition.variable)
+  (#not-match? @definition.variable "^[a-z_][A-Za-z0-9_']*[ \t\n]+[^=: \t\n]")
+  (#not-match? @definition.variable "^[^=]*=[ \t\n]*(fun|function)([ \t\n]|$)"))
 
 (structure
-  (value_definition (let_binding pattern: (value_name) @name) @definition.variable))
+  (value_definition (let_binding pattern: (value_name) @name) @definition.variable)
+  (#not-match? @definition.variable "^[a-z_][A-Za-z0-9_']*[ \t\n]+[^=: \t\n]")
+  (#not-match? @definition.variable "^[^=]*=[ \t\n]*(fun|function)([ \t\n]|$)"))
 
 ((comment)* @doc
  .

@@ -42,7 +42,8 @@
 
 ((comment)* @doc
  .
- (method_declaration name: (name) @name) @definition.method)
+ (method_declaration name: (name) @name) @definition.method
+ (#not-eq? @name "__construct"))
 
 ((comment)* @doc
  .

@@ -21,10 +21,15 @@
      (scope_resolution name: (constant) @name)
    ]) @definition.module)
 
-((comment)* @doc
- .
- (method name: (identifier) @name) @definition.constructor
- (#eq? @name "initialize"))
+(body_statement
+  (comment)+ @doc
+  .
+  (method name: (identifier) @name) @definition.constructor
+  (#eq? @name "initialize"))
+
+(body_statement
+  (method name: (identifier) @name) @definition.constructor
+  (#eq? @name "initialize"))
 
 ; a `def` at the top level is a function (a private method of Object)
 (program
@@ -35,12 +40,20 @@
 (program
   (method name: (_) @name) @definition.function)
 
+; other `def`s (inside a class, module or block body) are methods
+(body_statement
+  (comment)+ @doc
+  .
+  (method name: (_) @name) @definition.method
+  (#not-eq? @name "initialize"))
+
+(body_statement
+  (method name: (_) @name) @definition.method
+  (#not-eq? @name "initialize"))
+
 ((comment)* @doc
  .
- [
-   (method name: (_) @name)
-   (singleton_method name: (_) @name)
- ] @definition.method)
+ (singleton_method name: (_) @name) @definition.method)
 
 (alias name: (_) @name) @definition.method
 

@@ -97,10 +97,12 @@
   [(comment) (multiline_comment)]+ @doc
   .
   (property_declaration
+    (value_binding_pattern mutability: "var")
     name: (pattern bound_identifier: (simple_identifier) @name)) @definition.variable)
 
 (source_file
   (property_declaration
+    (value_binding_pattern mutability: "var")
     name: (pattern bound_identifier: (simple_identifier) @name)) @definition.variable)
 
 ; ---- references ---------------------------------------------------------------------------------

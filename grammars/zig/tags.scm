@@ -29,20 +29,31 @@
 (enum_declaration (container_field name: (identifier) @name) @definition.constant)
 (error_set_declaration (identifier) @name @definition.constant)
 
-((comment)* @doc
- .
- (container_field name: (identifier) @name) @definition.field)
+(struct_declaration
+  (comment)+ @doc
+  .
+  (container_field name: (identifier) @name) @definition.field)
+
+(union_declaration
+  (comment)+ @doc
+  .
+  (container_field name: (identifier) @name) @definition.field)
+
+(struct_declaration (container_field name: (identifier) @name) @definition.field)
+(union_declaration (container_field name: (identifier) @name) @definition.field)
 
 ; file- and container-level constants and variables
 (source_file
   (comment)+ @doc
   .
   (variable_declaration "const" (identifier) @name "=" (_) @_value) @definition.constant
-  (#not-match? @_value "^@import"))
+  (#not-match? @_value "^@import")
+  (#not-match? @_value "^(extern[ \t\n]+|packed[ \t\n]+)?(struct|union|enum|error|opaque)([ \t\n({]|$)"))
 
 (source_file
   (variable_declaration "const" (identifier) @name "=" (_) @_value) @definition.constant
-  (#not-match? @_value "^@import"))
+  (#not-match? @_value "^@import")
+  (#not-match? @_value "^(extern[ \t\n]+|packed[ \t\n]+)?(struct|union|enum|error|opaque)([ \t\n({]|$)"))
 
 (source_file
   (comment)+ @doc
@@ -55,10 +66,14 @@
 (struct_declaration
   (comment)+ @doc
   .
-  (variable_declaration "const" (identifier) @name) @definition.constant)
+  (variable_declaration "const" (identifier) @name "=" (_) @_value) @definition.constant
+  (#not-match? @_value "^@import")
+  (#not-match? @_value "^(extern[ \t\n]+|packed[ \t\n]+)?(struct|union|enum|error|opaque)([ \t\n({]|$)"))
 
 (struct_declaration
-  (variable_declaration "const" (identifier) @name) @definition.constant)
+  (variable_declaration "const" (identifier) @name "=" (_) @_value) @definition.constant
+  (#not-match? @_value "^@import")
+  (#not-match? @_value "^(extern[ \t\n]+|packed[ \t\n]+)?(struct|union|enum|error|opaque)([ \t\n({]|$)"))
 
 (struct_declaration
   (variable_declaration "var" (identifier) @name) @definition.variable)

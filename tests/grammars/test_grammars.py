@@ -193,7 +193,8 @@ def test_language(folder: str, registry: LanguageRegistry) -> None:
     spec = LanguageSpec.from_toml(GRAMMARS / folder)
     assert spec.kind in {"programming", "data", "markup"}
     assert spec.extensions and all(e.startswith(".") for e in spec.extensions)
-    assert spec.extra == {}, f"unknown keys in language.toml: {sorted(spec.extra)}"
+    separator = spec.extra.get("module_separator", "/")
+    assert isinstance(separator, str) and separator, "module_separator must be a non-empty string"
     language = registry.by_id(spec.id)
     assert language is not None and language.spec.folder.name == folder
     assert isinstance(language.ts_language, ts.Language)
@@ -207,6 +208,44 @@ def test_language(folder: str, registry: LanguageRegistry) -> None:
     expected = json.loads((EXPECTED / f"{folder}.json").read_text(encoding="utf-8"))
     for key in ("definitions", "imports", "references"):
         assert got[key] == expected[key], f"{folder}: {key} differ"
+
+
+PREDICATE = re.compile(r"\(#([a-z-]+[?!])")
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_queries_use_portable_predicates(folder: str) -> None:
+    """py-tree-sitter silently ignores predicates it does not know (#not-any-of?, #strip!...)."""
+    for scm in sorted((GRAMMARS / folder).glob("*.scm")):
+        text = "\n".join(line.split(";", 1)[0] for line in scm.read_text().splitlines())
+        unknown = set(PREDICATE.findall(text)) - ALLOWED_PREDICATES
+        assert not unknown, f"{scm.name}: predicates py-tree-sitter does not implement: {unknown}"
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_definitions_do_not_depend_on_pattern_order(folder: str, registry: LanguageRegistry) -> None:
+    """Every definition node has one kind, and every name one definition node.
+
+    Patterns are written to be exclusive (a doc-comment variant of a pattern may repeat it with
+    the same kind), so an index that keeps any one match per node gets the same kinds as one
+    that keeps the earliest pattern.
+    """
+    language = next(lang for lang in registry if lang.spec.folder.name == folder)
+    tags = language.query("tags")
+    if tags is None:
+        pytest.skip("no tags.scm")
+    tree = language.parser().parse(sample_for(registry, folder).read_bytes())
+    kinds: dict[tuple[int, int], set[str]] = {}
+    homes: dict[tuple[int, int], set[tuple[int, int]]] = {}
+    for _, caps in ts.QueryCursor(tags).matches(tree.root_node):
+        for cap, nodes in caps.items():
+            if cap.startswith("definition."):
+                node, name = nodes[0], caps["name"][0]
+                kinds.setdefault((node.start_byte, node.end_byte), set()).add(cap[11:])
+                homes.setdefault((name.start_byte, name.end_byte), set()).add(
+                    (node.start_byte, node.end_byte))
+    assert {k: v for k, v in kinds.items() if len(v) > 1} == {}
+    assert {k: v for k, v in homes.items() if len(v) > 1} == {}
 
 
 def test_paths_map_back(registry: LanguageRegistry) -> None:
