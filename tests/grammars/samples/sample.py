@@ -8,6 +8,7 @@ from . import helpers
 from .models import *
 
 MAX_ITEMS = 100
+type Price = float
 _registry: dict[str, "Item"] = {}
 
 
@@ -25,7 +26,7 @@ class Item:
         return self.price * quantity
 
 
-class Shelf(Item):
+class Shelf(Item, helpers.Printable):
     def describe(self) -> str:
         return helpers.format_item(self.name)
 
