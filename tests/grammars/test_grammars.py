@@ -63,8 +63,8 @@ BLANK_LINE = re.compile(rb"\n[ \t\r\f]*\n")
 
 def _touching(source: bytes, before: ts.Node, after: ts.Node) -> bool:
     """No blank line between ``before`` and ``after`` (attributes, annotations may be)."""
-    gap = source[before.end_byte:after.start_byte]
-    if source[before.start_byte:before.end_byte].endswith(b"\n"):
+    gap = source[before.end_byte : after.start_byte]
+    if source[before.start_byte : before.end_byte].endswith(b"\n"):
         gap = b"\n" + gap  # comment nodes that own their newline (Rust, Bash)
     return BLANK_LINE.search(gap) is None
 
@@ -103,7 +103,11 @@ def _doc_line(source: bytes, doc_nodes: list[ts.Node], definition: ts.Node) -> s
 def collect(language: Language, source: bytes) -> dict[str, list[dict[str, object]]]:
     """Definitions, references and imports of ``source``, read from the language's queries."""
     tree = language.parser().parse(source)
-    result: dict[str, list[dict[str, object]]] = {"definitions": [], "references": [], "imports": []}
+    result: dict[str, list[dict[str, object]]] = {
+        "definitions": [],
+        "references": [],
+        "imports": [],
+    }
     tags = language.query("tags")
     if tags is not None:
         # One tag per @name node: where several patterns capture the same name node, the
@@ -137,7 +141,9 @@ def collect(language: Language, source: bytes) -> dict[str, list[dict[str, objec
     imports = language.query("imports")
     if imports is not None:
         for _, caps in ts.QueryCursor(imports).matches(tree.root_node):
-            assert "import" in caps and "import.module" in caps, f"import match without @import/@import.module: {caps}"
+            assert "import" in caps and "import.module" in caps, (
+                f"import match without @import/@import.module: {caps}"
+            )
             entry = {
                 "line": caps["import"][0].start_point[0] + 1,
                 "module": strip_quotes(_span(source, caps["import.module"])),
@@ -146,9 +152,15 @@ def collect(language: Language, source: bytes) -> dict[str, list[dict[str, objec
                 if f"import.{key}" in caps:
                     entry[key] = strip_quotes(_span(source, caps[f"import.{key}"]))
             result["imports"].append(entry)
-    for key, items in result.items():
-        items.sort(key=lambda e: (e["line"], str(e.get("name", "")), str(e.get("kind", "")),
-                                  str(e.get("module", ""))))
+    for items in result.values():
+        items.sort(
+            key=lambda e: (
+                e["line"],
+                str(e.get("name", "")),
+                str(e.get("kind", "")),
+                str(e.get("module", "")),
+            )
+        )
     return result
 
 
@@ -158,8 +170,11 @@ def _registry() -> LanguageRegistry:
 
 def sample_for(registry: LanguageRegistry, folder: str) -> Path:
     """The one file under ``samples/`` that the registry maps to the language of ``folder``."""
-    found = [p for p in sorted(SAMPLES.iterdir())
-             if (lang := registry.for_path(p)) is not None and lang.spec.folder.name == folder]
+    found = [
+        p
+        for p in sorted(SAMPLES.iterdir())
+        if (lang := registry.for_path(p)) is not None and lang.spec.folder.name == folder
+    ]
     assert len(found) == 1, f"{folder}: want exactly one sample, found {[p.name for p in found]}"
     return found[0]
 
@@ -170,8 +185,10 @@ def _bad_nodes(tree: ts.Tree) -> list[str]:
     while stack:
         node = stack.pop()
         if node.is_error or node.is_missing:
-            bad.append(f"{node.type}{' (missing)' if node.is_missing else ''} at "
-                       f"{node.start_point[0] + 1}:{node.start_point[1] + 1}")
+            bad.append(
+                f"{node.type}{' (missing)' if node.is_missing else ''} at "
+                f"{node.start_point[0] + 1}:{node.start_point[1] + 1}"
+            )
         if node.has_error:
             stack.extend(node.children)
     return bad
@@ -223,7 +240,9 @@ def test_queries_use_portable_predicates(folder: str) -> None:
 
 
 @pytest.mark.parametrize("folder", FOLDERS)
-def test_definitions_do_not_depend_on_pattern_order(folder: str, registry: LanguageRegistry) -> None:
+def test_definitions_do_not_depend_on_pattern_order(
+    folder: str, registry: LanguageRegistry
+) -> None:
     """Every definition node has one kind, and every name one definition node.
 
     Patterns are written to be exclusive (a doc-comment variant of a pattern may repeat it with
@@ -243,7 +262,8 @@ def test_definitions_do_not_depend_on_pattern_order(folder: str, registry: Langu
                 node, name = nodes[0], caps["name"][0]
                 kinds.setdefault((node.start_byte, node.end_byte), set()).add(cap[11:])
                 homes.setdefault((name.start_byte, name.end_byte), set()).add(
-                    (node.start_byte, node.end_byte))
+                    (node.start_byte, node.end_byte)
+                )
     assert {k: v for k, v in kinds.items() if len(v) > 1} == {}
     assert {k: v for k, v in homes.items() if len(v) > 1} == {}
 

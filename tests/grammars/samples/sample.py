@@ -8,7 +8,6 @@ from . import helpers
 from .models import *
 
 MAX_ITEMS = 100
-type Price = float
 _registry: dict[str, "Item"] = {}
 
 
