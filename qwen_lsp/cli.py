@@ -28,6 +28,8 @@ def _setup_logging(level: str, log_file: str | None) -> None:
     logging.getLogger("qwen_lsp").setLevel(level.upper())
     # pygls logs every message at INFO; keep it quiet unless debugging.
     logging.getLogger("pygls").setLevel(logging.DEBUG if level == "debug" else logging.WARNING)
+    # Request failures are reported by the server in one line; pygls' tracebacks only when debugging.
+    logging.getLogger("pygls.protocol.json_rpc").setLevel(logging.DEBUG if level == "debug" else logging.CRITICAL)
 
 
 def _host_port(value: str) -> tuple[str, int]:

@@ -8,6 +8,7 @@ thin handlers registered on it; the work happens in the core layers below.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import threading
 from collections.abc import Callable, Generator
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import FeatureRequestError, JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -32,8 +34,11 @@ log = logging.getLogger(__name__)
 SERVER_NAME = "qwen-lsp"
 
 
-class UnknownDocumentError(Exception):
-    """A request named a document that is neither open nor readable."""
+class UnknownDocumentError(JsonRpcException):
+    """A request named a document that is neither open nor readable (answered with
+    ``RequestFailed`` and the reason)."""
+
+    CODE = -32803
 
 
 class QwenProtocol(LanguageServerProtocol):
@@ -86,6 +91,13 @@ class QwenProtocol(LanguageServerProtocol):
         self._server.end_connection(exit_code=0 if self._shutdown else 1)
 
 
+# The session whose work is running (set per connection; asyncio tasks inherit it), so a log
+# record reaches the client it concerns, not every connected client.
+current_session: contextvars.ContextVar[QwenLanguageServer | None] = contextvars.ContextVar(
+    "qwen_lsp_session", default=None
+)
+
+
 class ClientLogHandler(logging.Handler):
     """Forwards qwen-lsp's log records to one client as ``window/logMessage``."""
 
@@ -103,6 +115,9 @@ class ClientLogHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         if getattr(self._local, "busy", False) or self.server.stop_event.is_set():
+            return
+        owner = current_session.get()
+        if owner is not None and owner is not self.server:
             return
         self._local.busy = True  # sending must not log its way back here
         try:
@@ -143,6 +158,7 @@ class QwenLanguageServer(LanguageServer):
     def attach(self, writer: Any, include_headers: bool, shared: bool) -> None:
         """Connect this session to a transport's writer."""
         self.protocol.set_writer(writer, include_headers=include_headers)
+        current_session.set(self)
         self.shared_transport = shared
         self.core.connections += 1
         self._log_handler = ClientLogHandler(self)

@@ -313,9 +313,9 @@ async def _tcp_connection(
     loop = asyncio.get_running_loop()
     peer = writer.get_extra_info("peername")
     server = build()
-    log.info("client connected: %s", peer)
     out = ThreadSafeWriter(loop, writer.write)
     server.attach(out, include_headers=True, shared=True)
+    log.info("client connected: %s", peer)
     handler = MessageHandler(server)
 
     async def readline() -> bytes:

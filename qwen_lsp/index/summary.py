@@ -112,7 +112,10 @@ class Import:
             return self.alias
         if self.name and self.name != "*":
             return self.name
-        return self.module.split(".")[0].split("/")[-1]
+        # `import a.b` binds `a` (Python); a path import binds its last segment (Go, JS).
+        if "/" in self.module:
+            return self.module.rstrip("/").split("/")[-1]
+        return self.module.split(".")[0].split("::")[0]
 
     def to_list(self) -> list[Any]:
         """Compact JSON form."""
@@ -216,28 +219,51 @@ def signature_of(node: ts.Node, data: bytes) -> str:
     return text[:_MAX_SIGNATURE]
 
 
-_DOC_MARKERS = re.compile(r"^\s*(?:/\*\*?|\*/|\*|///?|//!|#+|--+|;+|\"\"\"|'''|r\"\"\"|\"|')\s?")
+_DOC_MARKERS = re.compile(
+    r"^\s*(?:\(\*\*?|/\*\*?|\*/|\*|///?|//!|#+|--+\s*[|^]?|;+|\"\"\"|'''|r\"\"\"|\"|'|@doc|@moduledoc)\s?"
+)
 
 
 def first_doc_line(text: str) -> str:
     """First meaningful line of a docstring or doc comment, markers stripped."""
     for raw in text.splitlines():
-        line = _DOC_MARKERS.sub("", raw).strip().strip("\"'").rstrip("*/").strip()
+        line = _DOC_MARKERS.sub("", raw).strip().strip("\"'")
+        line = line.removesuffix("*)").removesuffix("*/").rstrip("*").strip().strip("\"'").strip()
         if line:
             return line[:_MAX_SIGNATURE]
     return ""
 
 
-def _preceding_comment(node: ts.Node, data: bytes) -> str:
-    """Doc comment lines right above a definition (any language whose comments are nodes)."""
-    lines: list[str] = []
-    prev = node.prev_named_sibling
-    expected_row = node.start_point[0] - 1
-    while prev is not None and "comment" in prev.type and prev.end_point[0] == expected_row:
-        lines.append(_node_text(prev, data))
-        expected_row = prev.start_point[0] - 1
-        prev = prev.prev_named_sibling
-    return first_doc_line("\n".join(reversed(lines))) if lines else ""
+def _span_text(nodes: list[ts.Node], data: bytes) -> str:
+    """A capture's text; a capture of several nodes (the first and last segment of a path the
+    grammar has no node for) stands for the source text they span."""
+    start = min(n.start_byte for n in nodes)
+    end = max(n.end_byte for n in nodes)
+    return data[start:end].decode("utf-8", "replace")
+
+
+_BLANK_LINE = re.compile(rb"\n[ \t\r\f]*\n")
+
+
+def _doc_run(doc_nodes: list[ts.Node], node: ts.Node, data: bytes) -> ts.Node | None:
+    """The @doc node to read: one inside the definition (a docstring), else the first of the
+    run of captured comments that touches the definition (no blank line in between)."""
+    if not doc_nodes:
+        return None
+    nodes = sorted(doc_nodes, key=lambda n: n.start_byte)
+    inside = [n for n in nodes if n.start_byte >= node.start_byte]
+    if inside:
+        return inside[0]
+    first = None
+    after = node
+    for doc in reversed(nodes):
+        gap = data[doc.end_byte : after.start_byte]
+        if data[doc.start_byte : doc.end_byte].endswith(b"\n"):
+            gap = b"\n" + gap
+        if _BLANK_LINE.search(gap):
+            break
+        first = after = doc
+    return first
 
 
 def _strip_quotes(text: str) -> str:
@@ -261,29 +287,44 @@ def summarize(
     summary.has_syntax_errors = tree.root_node.has_error
     tags = language.query("tags")
     if tags is not None:
-        raw_defs: list[tuple[ts.Node, ts.Node, str, ts.Node | None]] = []
-        for _pattern, caps in ts.QueryCursor(tags).matches(tree.root_node):
+        raw_defs: list[tuple[ts.Node, ts.Node, str, list[ts.Node]]] = []
+        # One tag per @name node: the earliest pattern wins (as in tree-sitter-tags), so a
+        # broad reference pattern never re-tags a definition's name. See grammars/README.md.
+        seen_names: set[tuple[int, int]] = set()
+        def_index: dict[tuple[int, int], int] = {}
+        matches = sorted(ts.QueryCursor(tags).matches(tree.root_node), key=lambda m: m[0])
+        for _pattern, caps in matches:
             names = caps.get("name")
             if not names:
                 continue
             name_node = names[0]
+            key = (name_node.start_byte, name_node.end_byte)
+            if key in seen_names:
+                # A later pattern on the same name may still carry its doc comment.
+                if key in def_index and "doc" in caps:
+                    raw_defs[def_index[key]][3].extend(caps["doc"])
+                continue
             for cap, nodes in caps.items():
                 if cap.startswith("definition."):
-                    doc = caps.get("doc")
-                    raw_defs.append((nodes[0], name_node, cap[11:], doc[0] if doc else None))
+                    seen_names.add(key)
+                    def_index[key] = len(raw_defs)
+                    raw_defs.append((nodes[0], name_node, cap[11:], list(caps.get("doc", []))))
                     break
-                if cap.startswith("reference.") and with_references:
-                    (r, c) = name_node.start_point
-                    summary.references.append(
-                        Reference(
-                            _node_text(name_node, data),
-                            cap[10:],
-                            r,
-                            c,
-                            buf.character_of(r, c, PositionEncoding.UTF16),
+                if cap.startswith("reference."):
+                    seen_names.add(key)
+                    if with_references:
+                        (r, c) = name_node.start_point
+                        summary.references.append(
+                            Reference(
+                                _node_text(name_node, data),
+                                cap[10:],
+                                r,
+                                c,
+                                buf.character_of(r, c, PositionEncoding.UTF16),
+                            )
                         )
-                    )
                     break
+        summary.references.sort(key=lambda ref: (ref.line, ref.byte_col))
         summary.definitions = _build_definitions(raw_defs, data, buf)
     imports = language.query("imports")
     if imports is not None:
@@ -297,9 +338,9 @@ def summarize(
                 continue
             summary.imports.append(
                 Import(
-                    _strip_quotes(_node_text(module[0], data)) if module else "",
-                    _strip_quotes(_node_text(name[0], data)) if name else "",
-                    _node_text(alias[0], data) if alias else "",
+                    _strip_quotes(_span_text(module, data)) if module else "",
+                    _strip_quotes(_span_text(name, data)) if name else "",
+                    _strip_quotes(_span_text(alias, data)) if alias else "",
                     anchor.start_point[0],
                 )
             )
@@ -307,14 +348,14 @@ def summarize(
 
 
 def _build_definitions(
-    raw: list[tuple[ts.Node, ts.Node, str, ts.Node | None]], data: bytes, buf: TextBuffer
+    raw: list[tuple[ts.Node, ts.Node, str, list[ts.Node]]], data: bytes, buf: TextBuffer
 ) -> list[Definition]:
     # Several patterns can capture the same node (e.g. a generic and a specific one): keep the
     # first, then nest by containment with a stack over start-ordered definitions.
     seen: set[tuple[int, int]] = set()
     unique = []
     for node, name_node, kind, doc in sorted(raw, key=lambda t: (t[0].start_byte, -t[0].end_byte)):
-        key = (node.start_byte, node.end_byte)
+        key = (node.start_byte, node.end_byte, name_node.start_byte)
         if key in seen:
             continue
         seen.add(key)
@@ -325,13 +366,15 @@ def _build_definitions(
         while stack and stack[-1][0] <= node.start_byte:
             stack.pop()
         parent = stack[-1][1] if stack else -1
+        if parent >= 0 and out[parent].span == _span(node, buf):
+            # Two names declared by one node (`int x, y;`) are siblings, not parent and child.
+            parent = out[parent].parent
         if kind == "function" and parent >= 0 and out[parent].kind in _CONTAINER_KINDS:
             kind = "method"
-        doc = (
-            first_doc_line(_node_text(doc_node, data))
-            if doc_node is not None
-            else _preceding_comment(node, data)
-        )
+        doc_run = _doc_run(doc_node, node, data)
+        # Docs come from the queries' @doc captures only: a language's tags.scm knows which
+        # comments are documentation (a file header above the first definition is not).
+        doc = first_doc_line(_node_text(doc_run, data)) if doc_run is not None else ""
         out.append(
             Definition(
                 name=_node_text(name_node, data),

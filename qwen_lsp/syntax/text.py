@@ -154,8 +154,15 @@ class TextBuffer:
         if character <= 0:
             return start
         raw = self._data[start:end]
-        if encoding is PositionEncoding.UTF8 or raw.isascii():
+        if raw.isascii():
             return start + min(character, len(raw))
+        if encoding is PositionEncoding.UTF8:
+            # A byte offset inside a multi-byte character would split it: snap back to the
+            # character's first byte (continuation bytes look like 0b10xxxxxx).
+            at = min(character, len(raw))
+            while 0 < at < len(raw) and (raw[at] & 0xC0) == 0x80:
+                at -= 1
+            return start + at
         text = decode(raw)
         units = 0
         consumed = 0

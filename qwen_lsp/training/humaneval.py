@@ -432,7 +432,7 @@ def torch_step_fn(model: Any, device: Any, dtype: Any) -> StepFn:
         t_pos = torch.from_numpy(np.ascontiguousarray(pos)).to(device)
         if past is None:
             past = model.empty_past(ids.shape[0], device=device, dtype=dtype)
-        logits, present = model.forward_with_past(t_ids, t_mask, t_pos, past)
+        logits, present = model.forward_with_past(t_ids, t_mask, t_pos, past, sdpa=True)
         return logits[:, -1].float().cpu().numpy(), present
 
     return step
@@ -466,16 +466,26 @@ def make_infiller(
     max_new_tokens: int = 48,
     heal: bool = True,
     max_prompt_tokens: int = 1900,
+    max_batch_tokens: int = 65536,
 ) -> GenerateFn:
-    """A ``GenerateFn`` that decodes tasks greedily in batches of similar prompt length."""
+    """A ``GenerateFn`` that decodes tasks greedily in batches of similar prompt length
+    (at most ``batch_size`` rows and about ``max_batch_tokens`` padded prompt tokens)."""
     builder = PromptBuilder(tok, mode, heal, max_prompt_tokens)
 
     def generate(tasks: Sequence[InfillTask]) -> list[str]:
         built = [builder.build(t) for t in tasks]
         order = sorted(range(len(tasks)), key=lambda i: len(built[i][0]))
         results: list[str] = [""] * len(tasks)
-        for s in range(0, len(order), batch_size):
-            idx = order[s : s + batch_size]
+        groups: list[list[int]] = [[]]
+        for i in order:
+            g = groups[-1]
+            width = len(built[i][0]) + max_new_tokens
+            if g and (len(g) >= batch_size or (len(g) + 1) * width > max_batch_tokens):
+                groups.append([])
+            groups[-1].append(i)
+        for idx in groups:
+            if not idx:
+                continue
             outs = greedy_batch(
                 step,
                 [built[i][0] for i in idx],

@@ -241,12 +241,19 @@ class Attention(nn.Module):
         past_k: torch.Tensor,
         past_v: torch.Tensor,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Cached path: ``bias`` is the additive mask ``[b, 1, 1, s, past + s]``."""
+        """Cached path. ``bias`` is the additive float mask ``[b, 1, 1, s, past + s]`` (explicit
+        attention, the form that exports to ONNX) or a boolean mask ``[b, 1, s, past + s]``
+        (PyTorch SDPA: memory-efficient kernels for evaluation on a GPU)."""
         b, s = x.shape[0], x.shape[1]
         q, k, v = self._qkv(x, cos, sin)
         k = torch.cat([past_k, k], dim=2)
         v = torch.cat([past_v, v], dim=2)
         rep = self.n_heads // self.n_kv
+        if bias.dtype == torch.bool:
+            kk = k.repeat_interleave(rep, dim=1) if rep > 1 else k
+            vv = v.repeat_interleave(rep, dim=1) if rep > 1 else v
+            out = F.scaled_dot_product_attention(q, kk, vv, attn_mask=bias)
+            return self.o_proj(out.transpose(1, 2).reshape(b, s, -1)), k, v
         # Group the query heads by the KV head they share instead of copying K and V.
         qg = q.reshape(b, self.n_kv, rep, s, self.head_dim)
         scores = torch.matmul(qg, k.unsqueeze(2).transpose(-1, -2)) * (self.head_dim**-0.5)
@@ -372,6 +379,7 @@ class QwenDecoder(nn.Module):
         attention_mask: torch.Tensor,
         position_ids: torch.Tensor,
         past: list[tuple[torch.Tensor, torch.Tensor]],
+        sdpa: bool = False,
     ) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]:
         """Cached path in the Hugging Face decoder layout.
 
@@ -380,6 +388,9 @@ class QwenDecoder(nn.Module):
             attention_mask: ``[b, past + s]`` int64, 1 = real token, 0 = padding.
             position_ids: ``[b, s]`` int64.
             past: per layer ``(key, value)``, each ``[b, kv_heads, past, head_dim]``.
+            sdpa: use PyTorch SDPA (evaluation; not exportable). Padding queries then also see
+                themselves, so no row is fully masked (SDPA would give NaN that leaks into the
+                padded positions' keys); real positions are unaffected.
 
         Returns:
             logits ``[b, s, vocab]`` and per layer ``(key, value)`` ``[b, kv_heads, past+s, hd]``.
@@ -391,8 +402,11 @@ class QwenDecoder(nn.Module):
         q_slot = torch.arange(s, device=input_ids.device).unsqueeze(1) + past_len
         k_slot = torch.arange(total, device=input_ids.device).unsqueeze(0)
         allowed = (k_slot <= q_slot).unsqueeze(0) & (attention_mask.unsqueeze(1) > 0)  # [b,s,t]
-        neg = torch.finfo(torch.float32).min
-        bias = torch.where(allowed, 0.0, neg).to(torch.float32)[:, None, None]  # [b,1,1,s,t]
+        if sdpa:
+            bias = (allowed | (k_slot == q_slot).unsqueeze(0))[:, None]  # [b,1,s,t] bool
+        else:
+            neg = torch.finfo(torch.float32).min
+            bias = torch.where(allowed, 0.0, neg).to(torch.float32)[:, None, None]  # [b,1,1,s,t]
         cos, sin = self.rope(position_ids)
         h = self.model.embed_tokens(input_ids)
         presents: list[tuple[torch.Tensor, torch.Tensor]] = []

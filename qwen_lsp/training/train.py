@@ -149,8 +149,12 @@ def evaluate_loss(
     device: torch.device,
     amp: bool,
 ) -> tuple[float, float]:
-    """Mean loss over all tokens, and over FIM middle tokens only."""
-    model.eval()
+    """Mean loss over all tokens, and over FIM middle tokens only.
+
+    Pass the eager module, not the compiled one: a different batch size or grad mode would make
+    ``torch.compile`` recompile in the middle of a timed run. The model has no dropout, so train
+    mode is left as it is.
+    """
     tot, n, mid, nm = 0.0, 0, 0.0, 0
     for x_np, m_np in batches:
         x = torch.from_numpy(x_np).to(device)
@@ -164,7 +168,6 @@ def evaluate_loss(
         n += loss.numel()
         mid += loss[m].sum().item()
         nm += int(m.sum().item())
-    model.train()
     return tot / max(n, 1), (mid / nm if nm else float("nan"))
 
 
@@ -175,6 +178,7 @@ def run_training(cfg: TrainConfig, log: Any = None) -> dict[str, Any]:
     out = Path(cfg.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "DONE").unlink(missing_ok=True)
+    (out / "STOP").unlink(missing_ok=True)
     log_f = open(out / "train_log.jsonl", "a", encoding="utf-8")  # noqa: SIM115 - closed at the end
 
     def emit(rec: dict[str, Any]) -> None:
@@ -281,7 +285,7 @@ def run_training(cfg: TrainConfig, log: Any = None) -> dict[str, Any]:
     held = Path(cfg.data_dir) / "heldout.docs.npy"
     if held.exists() and len(np.load(held)):
         vs = FimSampler(TokenData.open(cfg.data_dir, "heldout"), tables, fim, seed=424242)
-        val = [vs.batch(min(cfg.micro_batch, 16)) for _ in range(cfg.val_batches)]
+        val = [vs.batch(min(cfg.micro_batch, 8)) for _ in range(cfg.val_batches)]
 
     tokens_per_step = cfg.micro_batch * cfg.seq_len * cfg.grad_accum
     model.train()
@@ -317,7 +321,7 @@ def run_training(cfg: TrainConfig, log: Any = None) -> dict[str, Any]:
     def run_val() -> None:
         if not val:
             return
-        vl, vm = evaluate_loss(fwd, val, device, amp)
+        vl, vm = evaluate_loss(model, val, device, amp)
         emit(
             {
                 "event": "val",
@@ -334,6 +338,9 @@ def run_training(cfg: TrainConfig, log: Any = None) -> dict[str, Any]:
     while True:
         now = time.time()
         if now >= deadline - cfg.reserve_seconds:
+            break
+        if (out / "STOP").exists():
+            stop_reason = "stop-file"
             break
         if cfg.max_steps is not None and state["step"] - step0 >= cfg.max_steps:
             stop_reason = "max_steps"
