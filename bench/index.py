@@ -80,7 +80,7 @@ def bench_keystrokes(text: str, autopairs: bool) -> dict[str, object]:
     """Type 40 real lines into the middle of the file, char by char."""
     lang = default_registry().by_id("python")
     doc = Document("file:///bench.py", text, 1, lang)
-    source_lines = [l for l in text.splitlines() if l.strip()][100:140]
+    source_lines = [row for row in text.splitlines() if row.strip()][100:140]
     line = 2500
     times: list[float] = []
     version = 1
@@ -140,7 +140,10 @@ async def bench_server(root: Path, text: str) -> dict[str, object]:
     pid = client._server.pid  # type: ignore[union-attr]
     caps = types.ClientCapabilities(window=types.WindowClientCapabilities(work_done_progress=True))
     await client.initialize_async(
-        types.InitializeParams(capabilities=caps, workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="lib")])
+        types.InitializeParams(
+            capabilities=caps,
+            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="lib")],
+        )
     )
     client.initialized(types.InitializedParams())
     t = time.perf_counter()
@@ -150,7 +153,11 @@ async def bench_server(root: Path, text: str) -> dict[str, object]:
     idle_rss, peak_rss = _rss_kb(pid)
     uri = "file:///bench/five_thousand.py"
     client.text_document_did_open(
-        types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text))
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="python", version=1, text=text
+            )
+        )
     )
     times = []
     symbols = []

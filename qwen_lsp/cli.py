@@ -29,7 +29,9 @@ def _setup_logging(level: str, log_file: str | None) -> None:
     # pygls logs every message at INFO; keep it quiet unless debugging.
     logging.getLogger("pygls").setLevel(logging.DEBUG if level == "debug" else logging.WARNING)
     # Request failures are reported by the server in one line; pygls' tracebacks only when debugging.
-    logging.getLogger("pygls.protocol.json_rpc").setLevel(logging.DEBUG if level == "debug" else logging.CRITICAL)
+    logging.getLogger("pygls.protocol.json_rpc").setLevel(
+        logging.DEBUG if level == "debug" else logging.CRITICAL
+    )
 
 
 def _host_port(value: str) -> tuple[str, int]:
@@ -192,7 +194,7 @@ def cmd_languages(args: argparse.Namespace) -> int:
 
     for lang in sorted(default_registry(), key=lambda lang: lang.id):
         try:
-            lang.ts_language
+            _ = lang.ts_language  # imports the grammar wheel
             status = "ok"
         except LanguageError as exc:
             status = f"grammar missing ({exc})"

@@ -14,6 +14,7 @@ oversized message is refused before its body is read into memory.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sys
@@ -286,10 +287,8 @@ def serve_stdio(
         finally:
             server.detach()
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt, BrokenPipeError):
         asyncio.run(main())
-    except (KeyboardInterrupt, BrokenPipeError):
-        pass
 
 
 def _read_exactly(stream: BinaryIO, n: int) -> bytes:
@@ -349,10 +348,8 @@ async def _tcp_connection(
         server.detach()
         out.close()
         writer.close()
-        try:
+        with contextlib.suppress(ConnectionError, OSError):
             await writer.wait_closed()
-        except (ConnectionError, OSError):
-            pass
         log.info("client disconnected: %s", peer)
 
 
@@ -372,10 +369,8 @@ def serve_tcp(
         async with srv:
             await srv.serve_forever()
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
-    except KeyboardInterrupt:
-        pass
 
 
 # -- WebSocket --------------------------------------------------------------------------------
@@ -428,7 +423,5 @@ def serve_ws(
                 ready(addr[0], addr[1])
             await srv.serve_forever()
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
-    except KeyboardInterrupt:
-        pass

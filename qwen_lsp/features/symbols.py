@@ -42,7 +42,7 @@ def hierarchical_symbols(
         for d in definitions
     ]
     roots = []
-    for d, node in zip(definitions, nodes):
+    for d, node in zip(definitions, nodes, strict=False):
         if d.parent >= 0:
             nodes[d.parent].children.append(node)  # type: ignore[union-attr]
         else:

@@ -94,7 +94,7 @@ async def test_definition_and_hover_across_files(client: LanguageClient):
     text = cart.read_text()
     open_doc(client, uri, text)
     line = next(
-        i for i, l in enumerate(text.splitlines()) if "return with_vat(calculate_discount" in l
+        i for i, row in enumerate(text.splitlines()) if "return with_vat(calculate_discount" in row
     )
     col = text.splitlines()[line].index("calculate_discount") + 3
     locations = await client.text_document_definition_async(
@@ -114,7 +114,7 @@ async def test_definition_and_hover_across_files(client: LanguageClient):
     assert "def calculate_discount(price, discount_rate):" in hover.contents.value
     assert "Return the discounted price" in hover.contents.value
     # A method reached through an attribute chain resolves by name.
-    line2 = next(i for i, l in enumerate(text.splitlines()) if "price_of(sku)" in l)
+    line2 = next(i for i, row in enumerate(text.splitlines()) if "price_of(sku)" in row)
     col2 = text.splitlines()[line2].index("price_of") + 1
     locations = await client.text_document_definition_async(
         types.DefinitionParams(

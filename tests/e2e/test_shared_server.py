@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import re
 import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,12 +18,16 @@ from ..support import SERVER_COMMAND
 
 async def _start(mode: str) -> tuple[subprocess.Popen[bytes], int]:
     proc = subprocess.Popen(
-        [*SERVER_COMMAND, f"--{mode}", "127.0.0.1:0"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL
+        [*SERVER_COMMAND, f"--{mode}", "127.0.0.1:0"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
     )
     assert proc.stderr is not None
     loop = asyncio.get_running_loop()
     while True:
-        line = (await asyncio.wait_for(loop.run_in_executor(None, proc.stderr.readline), 20)).decode()
+        line = (
+            await asyncio.wait_for(loop.run_in_executor(None, proc.stderr.readline), 20)
+        ).decode()
         if not line:
             raise AssertionError(f"server exited: {proc.wait()}")
         if m := re.search(r"listening on \w+://[\d.]+:(\d+)", line):
@@ -80,7 +83,11 @@ async def _drop(client: LanguageClient) -> None:
 
 async def _symbols(client: LanguageClient, uri: str, text: str) -> list[str]:
     client.text_document_did_open(
-        types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text))
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="python", version=1, text=text
+            )
+        )
     )
     result = await asyncio.wait_for(
         client.text_document_document_symbol_async(
@@ -97,21 +104,29 @@ async def test_two_clients_at_once_then_disconnect_and_reconnect(shared_server, 
     b = await _connect(mode, port, shop)
     # Each connection has its own documents: same URI, different text.
     uri = "file:///tmp/shared/same.py"
-    names_a, names_b = await asyncio.gather(_symbols(a, uri, "def from_a():\n    pass\n"), _symbols(b, uri, "class FromB:\n    pass\n"))
+    names_a, names_b = await asyncio.gather(
+        _symbols(a, uri, "def from_a():\n    pass\n"), _symbols(b, uri, "class FromB:\n    pass\n")
+    )
     assert names_a == ["from_a"] and names_b == ["FromB"]
     # Both see the one shared index of the workspace.
     for client in (a, b):
-        found = await asyncio.wait_for(client.workspace_symbol_async(types.WorkspaceSymbolParams(query="PriceList")), 20)
+        found = await asyncio.wait_for(
+            client.workspace_symbol_async(types.WorkspaceSymbolParams(query="PriceList")), 20
+        )
         for _ in range(100):
             if found:
                 break
             await asyncio.sleep(0.1)
-            found = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query="PriceList"))
+            found = await client.workspace_symbol_async(
+                types.WorkspaceSymbolParams(query="PriceList")
+            )
         assert found and found[0].name == "PriceList"
     # Client A vanishes without shutdown/exit: B keeps working.
     await _drop(a)
     await asyncio.sleep(0.3)
-    assert await _symbols(b, "file:///tmp/shared/b2.py", "def still_here():\n    pass\n") == ["still_here"]
+    assert await _symbols(b, "file:///tmp/shared/b2.py", "def still_here():\n    pass\n") == [
+        "still_here"
+    ]
     # B leaves properly (shutdown + exit): the server keeps running for others.
     await b.shutdown_async(None)
     b.exit(None)

@@ -22,19 +22,25 @@ def _write(root: Path, files: dict[str, str | bytes]) -> None:
 
 
 def test_scan_honours_gitignore_at_every_level_and_skips_vendored(tmp_path: Path):
-    _write(tmp_path, {
-        ".gitignore": "generated/\n*.tmp.py\n",
-        "app/main.py": "x = 1\n",
-        "app/.gitignore": "secret.py\n",
-        "app/secret.py": "KEY = 1\n",
-        "generated/out.py": "y = 2\n",
-        "app/scratch.tmp.py": "z = 3\n",
-        "node_modules/lib/index.js": "module.exports = 1\n",
-        "big.py": "#" * 5000,
-        "notes.txt": "not code",
-    })
+    _write(
+        tmp_path,
+        {
+            ".gitignore": "generated/\n*.tmp.py\n",
+            "app/main.py": "x = 1\n",
+            "app/.gitignore": "secret.py\n",
+            "app/secret.py": "KEY = 1\n",
+            "generated/out.py": "y = 2\n",
+            "app/scratch.tmp.py": "z = 3\n",
+            "node_modules/lib/index.js": "module.exports = 1\n",
+            "big.py": "#" * 5000,
+            "notes.txt": "not code",
+        },
+    )
     stats = ScanStats()
-    found = sorted(Path(f.path).relative_to(tmp_path).as_posix() for f in scan([tmp_path], default_registry(), 4000, None, stats))
+    found = sorted(
+        Path(f.path).relative_to(tmp_path).as_posix()
+        for f in scan([tmp_path], default_registry(), 4000, None, stats)
+    )
     assert found == ["app/main.py"]
     assert stats.too_large == 1
     assert stats.unknown_language >= 1
@@ -60,7 +66,9 @@ def _project(tmp_path: Path) -> dict[str, str]:
 
 def test_definitions_resolve_through_imports(tmp_path: Path):
     _project(tmp_path)
-    ix = WorkspaceIndexer([tmp_path], default_registry(), cache_dir=tmp_path / ".cache-test", workers=1)
+    ix = WorkspaceIndexer(
+        [tmp_path], default_registry(), cache_dir=tmp_path / ".cache-test", workers=1
+    )
     stats = ix.index_all()
     assert stats.parsed == 5 and stats.from_cache == 0
     views = str((tmp_path / "pkg/views.py").resolve())
@@ -74,7 +82,10 @@ def test_definitions_resolve_through_imports(tmp_path: Path):
     hits = ix.index.find_definitions(api, "helper")
     assert hits[0].path.endswith("web/util.js") and hits[0].definition.doc == "Doubles a number."
     init = str((tmp_path / "pkg/__init__.py").resolve())
-    assert set(ix.index.imported_files(views)) == {models, init}  # `from pkg import models` runs pkg/__init__ too
+    assert set(ix.index.imported_files(views)) == {
+        models,
+        init,
+    }  # `from pkg import models` runs pkg/__init__ too
     assert ix.index.importers_of(models) == [views]
     ix.close()
 
@@ -124,4 +135,8 @@ def test_fuzzy_ranking():
     assert ranked[0] == "gcu_helper"  # prefix beats initials
     assert fuzzy_score("gcu", "get_current_user") > fuzzy_score("gcu", "UserGetter")
     assert fuzzy_score("xyz", "get_current_user") == 0
-    assert fuzzy_score("User", "User") > fuzzy_score("User", "UserGetter") > fuzzy_score("User", "get_current_user")
+    assert (
+        fuzzy_score("User", "User")
+        > fuzzy_score("User", "UserGetter")
+        > fuzzy_score("User", "get_current_user")
+    )

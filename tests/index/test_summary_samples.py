@@ -42,9 +42,13 @@ def test_summary_matches_expected(folder: str) -> None:
     want_defs = sorted((d["name"], kind(d["kind"]), d["line"]) for d in expected["definitions"])
     assert got_defs == want_defs
     if folder not in DOC_MARKER_LANGUAGES:
-        got_docs = {(d.name, kind(d.kind), d.span.start_line + 1): d.doc for d in summary.definitions}
+        got_docs = {
+            (d.name, kind(d.kind), d.span.start_line + 1): d.doc for d in summary.definitions
+        }
         for d in expected["definitions"]:
             assert got_docs[(d["name"], kind(d["kind"]), d["line"])] == d.get("doc", ""), d
     got_imports = sorted((i.line + 1, i.module, i.name, i.alias) for i in summary.imports)
-    want_imports = sorted((i["line"], i["module"], i.get("name", ""), i.get("alias", "")) for i in expected["imports"])
+    want_imports = sorted(
+        (i["line"], i["module"], i.get("name", ""), i.get("alias", "")) for i in expected["imports"]
+    )
     assert got_imports == want_imports

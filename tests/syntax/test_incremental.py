@@ -13,7 +13,7 @@ from qwen_lsp.syntax.text import PositionEncoding
 SEEDS = {
     "python": "def greet(name):\n    return f'héllo {name} 😀'\n\nclass A:\n    x = [1, 2, 3]\n",
     "javascript": "function f(a, b) {\n  return a + b; // 東京\n}\nconst o = { k: [1, 2] };\n",
-    "rust": "fn main() {\n    let s = \"ñ\";\n    println!(\"{}\", s);\n}\n",
+    "rust": 'fn main() {\n    let s = "ñ";\n    println!("{}", s);\n}\n',
     "go": "package main\n\nfunc add(a int, b int) int {\n\treturn a + b\n}\n",
     "c": "int main(void) {\n  /* ü */ return 0;\n}\n",
 }
@@ -27,7 +27,10 @@ def _fresh_sexp(language_id: str, text: str) -> str:
 
 edit_strategy = st.lists(
     st.tuples(
-        st.integers(0, 10), st.integers(0, 80), st.integers(0, 10), st.integers(0, 80),
+        st.integers(0, 10),
+        st.integers(0, 80),
+        st.integers(0, 10),
+        st.integers(0, 80),
         st.text(alphabet=ALPHABET, max_size=12),
     ),
     min_size=1,

@@ -75,7 +75,7 @@ def test_lone_surrogates_survive_a_round_trip():
 def test_apply_lsp_edit_returns_tree_sitter_points(encoding):
     buf = TextBuffer.from_text("é = 1\n")
     col = 1 if encoding is U16 else 2
-    a, b, new_end, p0, p1, p2 = buf.apply_lsp_edit(0, col, 0, col, "x", encoding)
+    a, b, new_end, p0, _p1, p2 = buf.apply_lsp_edit(0, col, 0, col, "x", encoding)
     assert (a, b, new_end) == (2, 2, 3)
     assert (p0.row, p0.column, p2.column) == (0, 2, 3)
     assert buf.text == "éx = 1\n"
