@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 import threading
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -39,6 +41,10 @@ class ProjectIndex:
         self._by_basename: dict[str, set[str]] = defaultdict(set)
         self._module_separators: dict[str, str] = {}
         self._extensions: dict[str, tuple[str, ...]] = {}
+        # Lower-cased names joined by newlines, rebuilt lazily after names change.
+        self._names: list[str] = []
+        self._names_blob: str | None = None
+        self._name_starts: list[int] = []
 
     # -- configuration ---------------------------------------------------------------
 
@@ -57,7 +63,10 @@ class ProjectIndex:
             self._remove_locked(summary.path)
             self._files[summary.path] = summary
             for i, d in enumerate(summary.definitions):
-                self._by_name[d.name].append((summary.path, i))
+                entries = self._by_name[d.name]
+                if not entries:
+                    self._names_blob = None
+                entries.append((summary.path, i))
             self._by_basename[os.path.basename(summary.path)].add(summary.path)
 
     def update_many(self, summaries: Iterable[FileSummary]) -> None:
@@ -81,6 +90,7 @@ class ProjectIndex:
                 entries[:] = [e for e in entries if e[0] != path]
                 if not entries:
                     del self._by_name[d.name]
+                    self._names_blob = None
         names = self._by_basename.get(os.path.basename(path))
         if names:
             names.discard(path)
@@ -116,12 +126,28 @@ class ProjectIndex:
                 if p in self._files
             ]
 
+    def _candidate_names(self, query: str) -> list[str]:
+        """Names containing the query's characters in order (a superset of fuzzy matches),
+        found by one compiled regex over all names rather than a Python loop."""
+        with self._lock:
+            if self._names_blob is None:
+                self._names = list(self._by_name)
+                self._names_blob = "\n".join(n.lower() for n in self._names)
+                starts = [0]
+                for n in self._names[:-1]:
+                    starts.append(starts[-1] + len(n) + 1)
+                self._name_starts = starts
+            names, blob, starts = self._names, self._names_blob, self._name_starts
+        if not query:
+            return names
+        gap = "[^\n]*?"
+        pattern = re.compile("^" + gap + gap.join(re.escape(c) for c in query.lower()) + "[^\n]*$", re.M)
+        return [names[bisect_right(starts, m.start()) - 1] for m in pattern.finditer(blob)]
+
     def search(self, query: str, limit: int = 100) -> list[SymbolHit]:
         """Fuzzy search over definition names, best first (ties: shorter names, top level)."""
-        with self._lock:
-            names = list(self._by_name)
         scored: list[tuple[float, str]] = []
-        for name in names:
+        for name in self._candidate_names(query):
             score = fuzzy_score(query, name)
             if score > 0:
                 scored.append((score, name))

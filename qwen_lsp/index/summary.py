@@ -285,7 +285,7 @@ def summarize(
     data = buf.data
     summary = FileSummary(path, language.id, content_hash)
     summary.has_syntax_errors = tree.root_node.has_error
-    tags = language.query("tags")
+    tags = language.query("tags") if with_references else language.definitions_query()
     if tags is not None:
         raw_defs: list[tuple[ts.Node, ts.Node, str, list[ts.Node]]] = []
         # One tag per @name node: the earliest pattern wins (as in tree-sitter-tags), so a

@@ -6,9 +6,9 @@ incrementally from the edited old tree: a keystroke never costs a full parse.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import tree_sitter as ts
 
@@ -69,7 +69,11 @@ class Document:
         self._parser: ts.Parser | None = None
         self.tree: ts.Tree | None = None
         self.parse_skipped_reason: str | None = None
-        self._lock = threading.Lock()
+        # Results derived from one revision (outline, analysis...), keyed by their owner;
+        # each entry records the revision it was computed for.
+        self.cache: dict[str, tuple[Any, ...]] = {}
+        # Counts every applied change, even when a client repeats a version number.
+        self.revision = 0
         self._parse(full=True)
 
     # -- parsing -----------------------------------------------------------------------
@@ -124,6 +128,7 @@ class Document:
                 )
         if version is not None:
             self.version = version
+        self.revision += 1
         self._parse(full=needs_full)
 
     def set_text(self, text: str, version: int | None = None) -> None:

@@ -164,6 +164,25 @@ class Language:
             self._queries[name] = query
             return query
 
+    def definitions_query(self) -> ts.Query | None:
+        """``tags.scm`` with its reference patterns disabled: for symbol outlines, where the
+        many reference matches of a large file would cost most of the time."""
+        with self._lock:
+            if "tags#definitions" in self._queries:
+                return self._queries["tags#definitions"]
+            path = self.spec.folder / "tags.scm"
+            query: ts.Query | None = None
+            if path.is_file():
+                source = path.read_text(encoding="utf-8")
+                query = ts.Query(self.ts_language, source)
+                encoded = source.encode("utf-8")
+                for i in range(query.pattern_count):
+                    text = encoded[query.start_byte_for_pattern(i) : query.end_byte_for_pattern(i)]
+                    if b"@definition." not in text:
+                        query.disable_pattern(i)
+            self._queries["tags#definitions"] = query
+            return query
+
     def has_query(self, name: str) -> bool:
         """Whether the language folder has ``<name>.scm``."""
         return (self.spec.folder / f"{name}.scm").is_file()
