@@ -1,0 +1,48 @@
+"""Token healing: generation never continues from a split token.
+
+When the cursor sits inside a token (a partly typed word, after indentation spaces), the prompt
+is backed up to the last token boundary and the first generated tokens are constrained to
+re-create the removed text; the removed text is then cut from the suggestion. Without it a
+model sees a prompt ending in a token it rarely saw at that place (a run of spaces ending a
+text, half a word) and often ends the line at once.
+"""
+
+from __future__ import annotations
+
+from .tokenizer import ModelTokenizer
+
+
+def back_up(
+    tokenizer: ModelTokenizer, ids: list[int], max_tokens: int = 1
+) -> tuple[list[int], bytes]:
+    """Drop up to ``max_tokens`` trailing text tokens; return the shorter ids and their bytes."""
+    cut = len(ids)
+    while cut > 0 and len(ids) - cut < max_tokens and tokenizer.token_bytes[ids[cut - 1]]:
+        cut -= 1
+    return ids[:cut], tokenizer.decode_bytes(ids[cut:])
+
+
+class HealingConstraint:
+    """Restricts the first generated tokens to those that re-create ``pending`` bytes."""
+
+    def __init__(self, tokenizer: ModelTokenizer, pending: bytes) -> None:
+        self.tokenizer = tokenizer
+        self.pending = pending
+        self.removed = pending
+
+    @property
+    def active(self) -> bool:
+        """Whether the next token is still constrained."""
+        return bool(self.pending)
+
+    def allowed(self) -> list[int]:
+        """Tokens that cover the rest of the pending bytes, or are a prefix of them."""
+        tok = self.tokenizer
+        return sorted(
+            {*tok.tokens_starting_with(self.pending), *tok.tokens_prefixing(self.pending)}
+        )
+
+    def advance(self, token: int) -> None:
+        """Account for a chosen token."""
+        data = self.tokenizer.token_bytes[token]
+        self.pending = b"" if data.startswith(self.pending) else self.pending[len(data) :]

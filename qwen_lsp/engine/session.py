@@ -1,0 +1,192 @@
+"""An ONNX Runtime decoder session in the Hugging Face decoder export layout.
+
+Inputs ``input_ids``, ``attention_mask``, ``position_ids``, ``past_key_values.{i}.key|value``;
+outputs ``logits``, ``present.{i}.key|value``. Layer count, KV heads and head size are read
+from the graph. Past keys/values stay in ORT-owned buffers between steps (I/O binding): a decode
+step copies nothing through Python but the last position's logits.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import onnxruntime as ort
+
+from .module import ModuleIncompatibleError
+
+log = logging.getLogger(__name__)
+
+_PAST = re.compile(r"^past_key_values\.(\d+)\.(key|value)$")
+
+
+@dataclass
+class KVCache:
+    """Past keys/values of a batch: per layer ``(key, value)`` OrtValues of shape
+    ``[batch, kv_heads, length, head_dim]``."""
+
+    layers: list[tuple[ort.OrtValue, ort.OrtValue]]
+    length: int
+
+    def arrays(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Numpy views of the buffers (no copy)."""
+        return [(k.numpy(), v.numpy()) for k, v in self.layers]
+
+    def truncated(self, length: int) -> KVCache:
+        """The first ``length`` positions, as new contiguous buffers."""
+        if length >= self.length:
+            return self
+        layers = []
+        for k, v in self.arrays():
+            layers.append(
+                (
+                    ort.OrtValue.ortvalue_from_numpy(np.ascontiguousarray(k[:, :, :length, :])),
+                    ort.OrtValue.ortvalue_from_numpy(np.ascontiguousarray(v[:, :, :length, :])),
+                )
+            )
+        return KVCache(layers, length)
+
+    def nbytes(self) -> int:
+        """Memory held by the buffers."""
+        return sum(k.numpy().nbytes + v.numpy().nbytes for k, v in self.layers)
+
+
+def physical_cores() -> int:
+    """Physical cores (hyper-threads share execution units and slow matrix work down)."""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            blocks = fh.read().split("\n\n")
+    except OSError:
+        return os.cpu_count() or 1
+    pairs = set()
+    for block in blocks:
+        phys = re.search(r"physical id\s*:\s*(\d+)", block)
+        core = re.search(r"core id\s*:\s*(\d+)", block)
+        if phys and core:
+            pairs.add((phys.group(1), core.group(1)))
+    if pairs:
+        return min(len(pairs), os.cpu_count() or 1)
+    return os.cpu_count() or 1
+
+
+def execution_providers(choice: str) -> list[str]:
+    """ONNX Runtime providers for a setting value (``cpu``, ``cuda``, ``auto``)."""
+    available = ort.get_available_providers()
+    if choice in ("cuda", "auto") and "CUDAExecutionProvider" in available:
+        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    if choice == "cuda":
+        log.warning("CUDAExecutionProvider is not available; running on the CPU")
+    return ["CPUExecutionProvider"]
+
+
+class DecoderSession:
+    """One loaded decoder graph."""
+
+    def __init__(
+        self,
+        model: str | bytes,
+        providers: Sequence[str] = ("CPUExecutionProvider",),
+        threads: int = 0,
+    ) -> None:
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or physical_cores()
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        # Spinning worker threads between steps would steal the editor's CPU.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        try:
+            self.session = ort.InferenceSession(
+                model, sess_options=options, providers=list(providers)
+            )
+        except Exception as exc:
+            raise ModuleIncompatibleError(
+                f"ONNX Runtime cannot load the model: {_first_line(exc)}"
+            ) from exc
+        self.providers = self.session.get_providers()
+        self._check_layout()
+
+    def _check_layout(self) -> None:
+        inputs = {i.name: i for i in self.session.get_inputs()}
+        outputs = {o.name for o in self.session.get_outputs()}
+        for required in ("input_ids", "attention_mask"):
+            if required not in inputs:
+                raise ModuleIncompatibleError(
+                    f"the graph has no {required!r} input (not a HF decoder export)"
+                )
+        if "logits" not in outputs:
+            raise ModuleIncompatibleError(
+                "the graph has no 'logits' output (not a HF decoder export)"
+            )
+        layers = sorted({int(m.group(1)) for name in inputs if (m := _PAST.match(name))})
+        if not layers or layers != list(range(len(layers))):
+            raise ModuleIncompatibleError(
+                "the graph has no past_key_values.{i}.key/value inputs (export it with a KV cache)"
+            )
+        self.num_layers = len(layers)
+        shape = inputs["past_key_values.0.key"].shape
+        if len(shape) != 4 or not isinstance(shape[1], int) or not isinstance(shape[3], int):
+            raise ModuleIncompatibleError(
+                f"past key shape {shape} is not [batch, kv_heads, past, head_dim]"
+            )
+        self.kv_heads, self.head_dim = int(shape[1]), int(shape[3])
+        kv_type = inputs["past_key_values.0.key"].type
+        self.kv_dtype = np.float16 if "float16" in kv_type else np.float32
+        self.has_position_ids = "position_ids" in inputs
+        for i in range(self.num_layers):
+            for kind in ("key", "value"):
+                if f"present.{i}.{kind}" not in outputs:
+                    raise ModuleIncompatibleError(f"the graph has no present.{i}.{kind} output")
+        logits = next(o for o in self.session.get_outputs() if o.name == "logits")
+        self.vocab_size = logits.shape[-1] if isinstance(logits.shape[-1], int) else None
+
+    def empty_cache(self, batch: int = 1) -> KVCache:
+        """A zero-length past for ``batch`` sequences."""
+        empty = np.zeros((batch, self.kv_heads, 0, self.head_dim), dtype=self.kv_dtype)
+        layers = [
+            (ort.OrtValue.ortvalue_from_numpy(empty), ort.OrtValue.ortvalue_from_numpy(empty))
+            for _ in range(self.num_layers)
+        ]
+        return KVCache(layers, 0)
+
+    def forward(
+        self,
+        input_ids: np.ndarray,
+        attention_mask: np.ndarray,
+        position_ids: np.ndarray,
+        past: KVCache,
+        all_logits: bool = False,
+    ) -> tuple[np.ndarray, KVCache]:
+        """Run the graph on ``input_ids [b, s]``; returns the logits of the last position
+        (``[b, vocab]``, or ``[b, s, vocab]`` with ``all_logits``) and the new cache."""
+        binding = self.session.io_binding()
+        binding.bind_cpu_input("input_ids", np.ascontiguousarray(input_ids, dtype=np.int64))
+        binding.bind_cpu_input(
+            "attention_mask", np.ascontiguousarray(attention_mask, dtype=np.int64)
+        )
+        if self.has_position_ids:
+            binding.bind_cpu_input(
+                "position_ids", np.ascontiguousarray(position_ids, dtype=np.int64)
+            )
+        for i, (k, v) in enumerate(past.layers):
+            binding.bind_ortvalue_input(f"past_key_values.{i}.key", k)
+            binding.bind_ortvalue_input(f"past_key_values.{i}.value", v)
+        binding.bind_output("logits", "cpu")
+        for i in range(self.num_layers):
+            binding.bind_output(f"present.{i}.key", "cpu")
+            binding.bind_output(f"present.{i}.value", "cpu")
+        self.session.run_with_iobinding(binding)
+        outputs = binding.get_outputs()
+        logits = outputs[0].numpy()
+        layers = [(outputs[1 + 2 * i], outputs[2 + 2 * i]) for i in range(self.num_layers)]
+        last = logits if all_logits else np.array(logits[:, -1, :], dtype=np.float32)
+        return last, KVCache(layers, past.length + input_ids.shape[1])
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
