@@ -182,7 +182,7 @@ def decode(
     pad = states[0].tokenizer.eos_id or 0
     while True:
         next_ids = []
-        for state, row in zip(states, logits_rows):
+        for state, row in zip(states, logits_rows, strict=True):
             if state.done:
                 next_ids.append(pad)
                 continue
