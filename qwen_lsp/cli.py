@@ -127,6 +127,13 @@ def cmd_symbols(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_complete(args: argparse.Namespace) -> int:
+    """Print what the server would suggest at a position (the same code path)."""
+    from .completion.cli import run_complete
+
+    return run_complete(args)
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Check files and print diagnostics."""
     from .analysis.cli import run_check
@@ -231,6 +238,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_symbols)
+
+    p = sub.add_parser("complete", help="print the suggestion the server would make at a position")
+    p.add_argument("file")
+    p.add_argument("--line", type=int, required=True, help="1-based line of the cursor")
+    p.add_argument(
+        "--col", type=int, required=True, help="1-based column of the cursor (characters)"
+    )
+    p.add_argument(
+        "--model",
+        help="model module (folder, hub-layout folder or .onnx); default: the embedded one",
+    )
+    p.add_argument("--max-tokens", type=int)
+    p.add_argument("--temperature", type=float)
+    p.add_argument("--order", choices=["auto", "psm", "spm", "prefix_only"], help="prompt order")
+    p.add_argument(
+        "--no-index", action="store_true", help="no cross-file context from the project index"
+    )
+    p.add_argument(
+        "--json", action="store_true", help="print the suggestion with its timings as JSON"
+    )
+    p.set_defaults(func=cmd_complete)
 
     p = sub.add_parser("check", help="print diagnostics for files and folders")
     p.add_argument("paths", nargs="+")

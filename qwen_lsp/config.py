@@ -82,6 +82,7 @@ class CompletionSettings:
         "Prompt order: auto (the module's best), psm, spm or prefix_only.",
         choices=("auto", "psm", "spm", "prefix_only"),
     )
+    maxLines: int = setting(12, "Most lines in a multi-line suggestion.", minimum=1, maximum=200)
     syntaxCheck: bool = setting(True, "Reject or trim suggestions that add syntax errors.")
     minChars: int = setting(
         2, "Drop suggestions shorter than this (after trimming).", minimum=0, maximum=100

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from .config import IndexSettings
+from .config import IndexSettings, ModelSettings
 from .index.indexer import IndexStats, ProgressCallback, WorkspaceIndexer
 from .syntax.languages import LanguageRegistry, default_registry
 
@@ -49,6 +49,30 @@ class Core:
         # Background work that must not run on the protocol loop (indexing, analysis).
         self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="qwen-core")
         self.connections = 0
+        self._completions = None
+        self.idle_unload_seconds = 600.0
+        self.accepted = 0  # suggestions the clients reported as accepted
+
+    def completions(self, models: ModelSettings):
+        """The completion service (models, scheduler, caches), created on first use with the
+        first session's model settings; every session shares it so requests batch together."""
+        from .completion.service import CompletionService
+        from .engine.registry import ModelRegistry
+        from .engine.scheduler import Scheduler
+
+        with self._lock:
+            if self._completions is None:
+                scheduler = Scheduler()
+                registry = ModelRegistry(models.executionProvider, models.threads)
+                scheduler.on_idle.append(lambda: registry.unload_idle(self.idle_unload_seconds))
+                self._completions = CompletionService(registry, scheduler)
+            self.idle_unload_seconds = float(models.idleUnloadSeconds)
+            if self.idle_unload_seconds > 0:
+                # Look for idle modules often enough to honour the setting within ~25 %.
+                self._completions.scheduler.idle_check = max(
+                    0.2, min(30.0, self.idle_unload_seconds / 4)
+                )
+            return self._completions
 
     def index_for(
         self,
@@ -115,5 +139,7 @@ class Core:
     def close(self) -> None:
         """Stop background work and close caches."""
         self.executor.shutdown(wait=False, cancel_futures=True)
+        if self._completions is not None:
+            self._completions.close()
         for handle in self.indexes():
             handle.indexer.close()

@@ -143,6 +143,7 @@ class QwenLanguageServer(LanguageServer):
         self.findings: dict[str, tuple[int, list[Any]]] = {}
         self.settings = Settings()
         self.initialization_options: Any = None
+        self.last_suggestion: Any = None
         self.roots: list[Path] = []
         self.initialize_received = False
         self.stop_event = threading.Event()

@@ -123,10 +123,14 @@ class SequenceState:
 
 
 def prefill(
-    session: DecoderSession, prompt: list[int], cache: KVCache | None = None
+    session: DecoderSession,
+    prompt: list[int],
+    cache: KVCache | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> tuple[np.ndarray, KVCache]:
     """Run ``prompt`` after ``cache`` (which holds its first ``cache.length`` tokens);
-    returns the last position's logits and the cache of the whole prompt."""
+    returns the last position's logits and the cache of the whole prompt. Checks
+    ``cancelled`` between chunks (the caller then discards the partial result)."""
     kv = cache if cache is not None else session.empty_cache()
     start = kv.length
     if start >= len(prompt):
@@ -141,6 +145,8 @@ def prefill(
             np.arange(i, i + n, dtype=np.int64)[None, :],
             kv,
         )
+        if cancelled is not None and cancelled() and i + n < len(prompt):
+            break
     assert logits is not None
     return logits[0], kv
 

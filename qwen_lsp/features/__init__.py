@@ -14,7 +14,18 @@ if TYPE_CHECKING:
 
 def register_all(server: QwenLanguageServer) -> None:
     """Register every feature on a new session."""
-    from . import code_actions, diagnostics, documents, lifecycle, navigation, symbols
+    from . import (
+        code_actions,
+        commands,
+        diagnostics,
+        documents,
+        inline_completion,
+        lifecycle,
+        navigation,
+        symbols,
+    )
 
-    for module in (lifecycle, documents, diagnostics, code_actions, symbols, navigation):
+    for module in (
+        lifecycle, documents, diagnostics, code_actions, symbols, navigation, inline_completion, commands,
+    ):
         module.register(server)

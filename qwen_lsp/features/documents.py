@@ -120,6 +120,8 @@ def register(server: QwenLanguageServer) -> None:
             log.warning("didClose for a document that is not open: %s (ignored)", uri)
             return
         clear_diagnostics(ls, uri)
+        if ls.core._completions is not None:
+            ls.core._completions.forget(uri)
         # Unsaved edits are gone with the buffer: the index goes back to the file on disk.
         path = uri_to_path(uri)
         indexer = ls.core.index_containing(path) if path else None

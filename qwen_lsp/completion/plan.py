@@ -1,0 +1,111 @@
+"""Generation rules: single or multi-line, and when to stop.
+
+Single-line when the cursor is mid-line or the syntax says so; multi-line at an empty line that
+opens or continues a block (decided from the previous line and the tree-sitter node at the
+cursor). Multi-line suggestions stop at the end of the block (a line indented less than the
+block, or a closing bracket at the block's level), at a line that repeats the code after the
+cursor, or after ``max_lines``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import tree_sitter as ts
+
+_OPENERS = (":", "{", "(", "[", "=>", "->", " do", " then", "=", ",")
+_CLOSERS = ")]}"
+# Node kinds that hold a sequence of statements in most grammars (a convention, not one language).
+_BLOCK_WORDS = (
+    "block",
+    "body",
+    "suite",
+    "compound_statement",
+    "statement_block",
+    "declaration_list",
+    "class_body",
+)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How to generate at one cursor."""
+
+    multiline: bool
+    indent: str  # whitespace before the cursor on its line (the block's indentation)
+    rest_of_line: str  # text after the cursor on its line
+    next_line: str  # the first non-blank line after the cursor's line, stripped
+    max_lines: int = 12
+
+    def stopper(self) -> Callable[[str], int | None]:
+        """A stop rule over the text generated so far: where to cut it, once done."""
+        if not self.multiline:
+
+            def single(text: str) -> int | None:
+                nl = text.find("\n")
+                return nl if nl >= 0 else None
+
+            return single
+        block = len(self.indent.expandtabs(4))
+        next_line = self.next_line
+
+        def multi(text: str) -> int | None:
+            lines = text.split("\n")
+            complete = lines[:-1]  # the last line may still be growing
+            offset = 0
+            for i, line in enumerate(complete):
+                stripped = line.strip()
+                width = len(line) - len(line.lstrip())
+                if i > 0 and stripped:
+                    indent = len(line[:width].expandtabs(4))
+                    if indent < block or (indent == block and stripped[0] in _CLOSERS and i > 0):
+                        return max(0, offset - 1)  # the block ended: cut before this line
+                    if next_line and stripped == next_line:
+                        return max(0, offset - 1)  # the model is repeating code that follows
+                if i + 1 >= self.max_lines:
+                    return offset + len(line)
+                offset += len(line) + 1
+            return None
+
+        return multi
+
+
+def _in_block(node: ts.Node | None) -> bool:
+    """Whether the cursor's node lies inside a statement block (below the file's root)."""
+    while node is not None and node.parent is not None:
+        if any(word in node.type for word in _BLOCK_WORDS):
+            return True
+        node = node.parent
+    return False
+
+
+def make_plan(
+    line_before: str,
+    line_after: str,
+    previous_line: str,
+    next_line: str,
+    node: ts.Node | None,
+    setting: str = "auto",
+    max_lines: int = 12,
+) -> Plan:
+    """Decide single or multi-line for a cursor (``setting``: auto, always or never)."""
+    indent = (
+        line_before
+        if not line_before.strip()
+        else line_before[: len(line_before) - len(line_before.lstrip())]
+    )
+    rest = line_after
+    mid_line = bool(rest.strip()) and not all(ch in _CLOSERS + " \t;,'\"`" for ch in rest.strip())
+    if setting == "never" or mid_line:
+        multiline = False
+    elif setting == "always":
+        multiline = True
+    elif line_before.strip():
+        multiline = False  # finishing the line being typed
+    else:
+        # An empty line after a block opener, inside a block, or indented (Python leaves
+        # trailing blank lines outside the block node) continues or opens a block.
+        opens = previous_line.rstrip().endswith(_OPENERS)
+        multiline = opens or bool(indent) or _in_block(node)
+    return Plan(multiline, indent, rest, next_line.strip(), max_lines)

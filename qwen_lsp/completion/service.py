@@ -1,0 +1,435 @@
+"""The completion service: document + cursor in, suggestion out.
+
+prepare (worker thread): typing-as-suggested memory -> model (lazy load) -> plan -> windows +
+cross-file context under a shared time budget -> prompt (token healing) -> exact cache;
+generate (scheduler thread): KV prefix reuse, batching, stop rules;
+finish: post-processing -> syntax check -> caches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config import Settings
+from ..context.crossfile import SourceLines, definition_snippets, similar_chunks
+from ..context.windows import Window, cut_windows
+from ..engine.generate import GenerationRequest, GenerationResult
+from ..engine.module import ModuleError
+from ..engine.prompt import Prompt, PromptParts, Snippet, build_prompt, choose_order
+from ..engine.registry import LoadedModel, LoadListener, ModelRegistry, resolve_source
+from ..engine.scheduler import Scheduler
+from ..index.project import ProjectIndex
+from ..syntax.document import Snapshot
+from ..syntax.text import decode
+from . import postprocess, syntax_check
+from .cache import CompletionCache, SuggestionMemory, context_key
+from .plan import Plan, make_plan
+
+log = logging.getLogger(__name__)
+
+
+class ModelUnavailable(Exception):
+    """The language has a module, but it cannot be used (the message says why)."""
+
+    def __init__(self, module: str, reason: str) -> None:
+        super().__init__(reason)
+        self.module = module
+
+
+@dataclass
+class CompletionQuery:
+    """One completion request, as the core sees it."""
+
+    uri: str
+    snapshot: Snapshot
+    offset: int  # byte offset of the cursor
+    settings: Settings
+    path: str = ""
+    index: ProjectIndex | None = None
+    root: str = ""
+    others: list[tuple[str, str]] = field(default_factory=list)  # other open documents
+    listener: LoadListener | None = None
+
+
+@dataclass
+class Suggestion:
+    """What to show at the cursor."""
+
+    text: str
+    source: str  # model | cache | typing
+    model: str = ""
+    multiline: bool = False
+    prompt_tokens: int = 0
+    reused_tokens: int = 0
+    snippets: list[Snippet] = field(default_factory=list)
+    finish_reason: str = ""
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Prepared:
+    """A request ready for the scheduler."""
+
+    query: CompletionQuery
+    model: LoadedModel
+    request: GenerationRequest
+    prompt: Prompt
+    plan: Plan
+    cache_key: str
+    text: str
+    cursor: int  # character offset
+    snippets: list[Snippet]
+    started: float
+    context_ms: float
+
+
+@dataclass
+class _DocContext:
+    window: Window | None = None
+    snippets: list[Snippet] = field(default_factory=list)
+    snippets_line: int = -1000
+    snippets_time: float = 0.0
+
+
+@dataclass
+class ServiceStats:
+    """Counters for ``qwen.modelInfo`` and the benchmark."""
+
+    requests: int = 0
+    by_source: dict[str, int] = field(default_factory=dict)
+    empty: int = 0
+    rejected_by_syntax: int = 0
+    truncated_by_syntax: int = 0
+    context_sources_skipped: int = 0
+
+
+class CompletionService:
+    """Completions for every session of the process (shares models and the scheduler)."""
+
+    def __init__(
+        self, registry: ModelRegistry | None = None, scheduler: Scheduler | None = None
+    ) -> None:
+        self.registry = registry or ModelRegistry()
+        self.scheduler = scheduler or Scheduler()
+        self.cache = CompletionCache()
+        self.memory = SuggestionMemory()
+        self.stats = ServiceStats()
+        self._docs: dict[str, _DocContext] = {}
+        self._lines = SourceLines({})
+        self._lock = threading.Lock()
+        # Context sources run here so that a slow one can be skipped, never waited for.
+        self._sources: Executor = ThreadPoolExecutor(
+            max_workers=2, thread_name_prefix="qwen-context"
+        )
+        self.executor: Executor = ThreadPoolExecutor(
+            max_workers=2, thread_name_prefix="qwen-complete"
+        )
+
+    # -- the whole path ------------------------------------------------------------------
+
+    async def complete(self, query: CompletionQuery) -> Suggestion | None:
+        """Complete at the query's cursor; cancelling the awaiting task cancels generation."""
+        loop = asyncio.get_running_loop()
+        prepared = await loop.run_in_executor(self.executor, self.prepare, query)
+        if not isinstance(prepared, Prepared):
+            return prepared
+        job = self.scheduler.submit(prepared.model, prepared.request, group=query.uri)
+        try:
+            result = await asyncio.wrap_future(job.future)
+        except asyncio.CancelledError:
+            job.cancel()
+            raise
+        return self.finish(prepared, result)
+
+    def complete_sync(self, query: CompletionQuery, timeout: float = 120.0) -> Suggestion | None:
+        """The same path for callers without an event loop (CLI, Python API)."""
+        prepared = self.prepare(query)
+        if not isinstance(prepared, Prepared):
+            return prepared
+        job = self.scheduler.submit(prepared.model, prepared.request, group=query.uri)
+        return self.finish(prepared, job.future.result(timeout))
+
+    # -- prepare -------------------------------------------------------------------------
+
+    def module_path(self, language_id: str, settings: Settings) -> Path | None:
+        """The module serving a language under these settings."""
+        return resolve_source(language_id, settings.models.byLanguage, settings.models.paths)
+
+    def load(
+        self, language_id: str, settings: Settings, listener: LoadListener | None = None
+    ) -> LoadedModel | None:
+        """The loaded module for a language (loading it now); None when no module serves it."""
+        path = self.module_path(language_id, settings)
+        if path is None:
+            return None
+        try:
+            return self.registry.get(path, listener)
+        except ModuleError as exc:
+            raise ModelUnavailable(path.name, str(exc)) from exc
+
+    def prepare(self, query: CompletionQuery) -> Prepared | Suggestion | None:
+        """Everything before the model runs (on a worker thread)."""
+        started = time.perf_counter()
+        self.stats.requests += 1
+        snap = query.snapshot
+        language = snap.language
+        settings = query.settings.completion
+        if language is None or not settings.enable:
+            return None
+        text = snap.text
+        cursor = len(decode(snap.data[: query.offset]))
+        rest = self.memory.recall(query.uri, text, cursor)
+        if rest is not None:
+            self._count("typing")
+            return Suggestion(
+                rest, "typing", timings_ms={"total": (time.perf_counter() - started) * 1000}
+            )
+        model = self.load(language.id, query.settings, query.listener)
+        if model is None:
+            return None
+        line_start = text.rfind("\n", 0, cursor) + 1
+        line_end = text.find("\n", cursor)
+        line_end = len(text) if line_end < 0 else line_end
+        line_before, line_after = text[line_start:cursor], text[cursor:line_end].rstrip("\r")
+        previous = _previous_nonblank(text, line_start)
+        following = _next_nonblank(text, line_end)
+        node = (
+            snap.tree.root_node.named_descendant_for_byte_range(query.offset, query.offset)
+            if snap.tree
+            else None
+        )
+        plan = make_plan(
+            line_before,
+            line_after,
+            previous,
+            following,
+            node,
+            settings.multiline,
+            settings.maxLines,
+        )
+        tokenizer = model.tokenizer
+
+        def count(piece: str) -> int:
+            return len(tokenizer.encode(piece))
+
+        total = max(
+            64, min(settings.contextTokens, model.module.context_length - settings.maxTokens - 16)
+        )
+        cross_budget = min(settings.crossFileTokens, total * 3 // 10) if settings.crossFile else 0
+        suffix_budget = int((total - cross_budget) * settings.suffixShare)
+        prefix_budget = total - cross_budget - suffix_budget
+        state = self._doc(query.uri)
+        window = cut_windows(text, cursor, prefix_budget, suffix_budget, count, state.window)
+        state.window = window
+        t_ctx = time.perf_counter()
+        snippets = (
+            self._snippets(query, text, cursor, window, cross_budget, count, state)
+            if cross_budget
+            else []
+        )
+        context_ms = (time.perf_counter() - t_ctx) * 1000
+        order = choose_order(model.module.fim, settings.fimOrder)
+        parts = PromptParts(
+            window.prefix, window.suffix, _relative(query.path, query.root), tuple(snippets)
+        )
+        prompt = build_prompt(tokenizer, parts, order)
+        key = context_key(
+            model.module.digest(),
+            prompt.ids,
+            prompt.heal,
+            f"{plan.multiline}{settings.temperature}{settings.seed}{settings.maxTokens}",
+        )
+        cached = self.cache.get(key)
+        if cached is not None:
+            self._count("cache")
+            self.memory.remember(query.uri, text, cursor, cached)
+            return Suggestion(
+                cached,
+                "cache",
+                model.name,
+                plan.multiline,
+                len(prompt.ids),
+                snippets=snippets,
+                timings_ms={"total": (time.perf_counter() - started) * 1000},
+            )
+        request = GenerationRequest(
+            prompt=prompt.ids,
+            max_new_tokens=settings.maxTokens,
+            heal=prompt.heal,
+            temperature=settings.temperature,
+            top_p=settings.topP,
+            seed=settings.seed,
+            stop=plan.stopper(),
+            cache_key=query.uri,
+        )
+        return Prepared(
+            query, model, request, prompt, plan, key, text, cursor, snippets, started, context_ms
+        )
+
+    def _snippets(
+        self,
+        query: CompletionQuery,
+        text: str,
+        cursor: int,
+        window: Window,
+        budget: int,
+        count: Callable[[str], int],
+        state: _DocContext,
+    ) -> list[Snippet]:
+        cursor_line = text.count("\n", 0, cursor)
+        now = time.monotonic()
+        # Sticky: the same snippets while the cursor stays in the same region, so the prompt's
+        # beginning (and the KV cache behind it) survives keystrokes.
+        if abs(cursor_line - state.snippets_line) <= 8 and now - state.snippets_time < 30:
+            return state.snippets
+        near = "\n".join(text[:cursor].split("\n")[-30:])
+        deadline = now + query.settings.completion.contextTimeMs / 1000
+        tasks = []
+        if query.index is not None and query.path:
+            tasks.append(
+                self._sources.submit(
+                    definition_snippets,
+                    query.index,
+                    query.path,
+                    near,
+                    budget * 2 // 3 or budget,
+                    count,
+                    deadline,
+                    self._lines,
+                    query.root,
+                )
+            )
+        if query.others:
+            tasks.append(
+                self._sources.submit(
+                    similar_chunks,
+                    near,
+                    [(_relative(p, query.root), t) for p, t in query.others],
+                    budget // 3 or budget,
+                    count,
+                    deadline,
+                )
+            )
+        snippets: list[Snippet] = []
+        for task in tasks:
+            try:
+                snippets.extend(task.result(timeout=max(0.0, deadline - time.monotonic())))
+            except FutureTimeout:
+                self.stats.context_sources_skipped += 1
+                log.debug("a context source missed its time budget and was skipped")
+            except Exception:
+                log.exception("a context source failed")
+        state.snippets, state.snippets_line, state.snippets_time = snippets, cursor_line, now
+        return snippets
+
+    # -- finish --------------------------------------------------------------------------
+
+    def finish(self, prepared: Prepared, result: GenerationResult) -> Suggestion | None:
+        """Post-process and check the generated text; remember it."""
+        t0 = time.perf_counter()
+        settings = prepared.query.settings.completion
+        text = postprocess.finish(result.text, prepared.plan, settings.minChars)
+        language = prepared.query.snapshot.language
+        if text is not None and settings.syntaxCheck and language is not None:
+            before = prepared.text[: prepared.cursor]
+            after = prepared.text[prepared.cursor :]
+            checked = syntax_check.check(language, before, after, text)
+            if checked is None:
+                self.stats.rejected_by_syntax += 1
+            elif checked != text:
+                self.stats.truncated_by_syntax += 1
+            text = (
+                postprocess.finish(checked, prepared.plan, settings.minChars) if checked else None
+            )
+        timings = {
+            "context": prepared.context_ms,
+            "prefill": result.prefill_seconds * 1000,
+            "decode": result.decode_seconds * 1000,
+            "post": (time.perf_counter() - t0) * 1000,
+            "total": (time.perf_counter() - prepared.started) * 1000,
+        }
+        if text is None:
+            self.stats.empty += 1
+            return None
+        self._count("model")
+        self.cache.put(prepared.cache_key, text)
+        self.memory.remember(prepared.query.uri, prepared.text, prepared.cursor, text)
+        return Suggestion(
+            text,
+            "model",
+            prepared.model.name,
+            prepared.plan.multiline,
+            len(prepared.prompt.ids),
+            result.reused_tokens,
+            prepared.snippets,
+            result.finish_reason,
+            timings,
+        )
+
+    # -- bookkeeping ---------------------------------------------------------------------
+
+    def _doc(self, uri: str) -> _DocContext:
+        with self._lock:
+            state = self._docs.get(uri)
+            if state is None:
+                state = self._docs[uri] = _DocContext()
+            return state
+
+    def _count(self, source: str) -> None:
+        self.stats.by_source[source] = self.stats.by_source.get(source, 0) + 1
+
+    def forget(self, uri: str) -> None:
+        """A document closed: drop its state and KV slot."""
+        with self._lock:
+            self._docs.pop(uri, None)
+        self.memory.forget(uri)
+        for model in self.registry.loaded():
+            model.prefix_cache.drop(uri)
+
+    def close(self) -> None:
+        """Stop the scheduler and worker threads."""
+        self.scheduler.close()
+        self._sources.shutdown(wait=False, cancel_futures=True)
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _previous_nonblank(text: str, line_start: int) -> str:
+    end = line_start - 1
+    while end > 0:
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        if line.strip():
+            return line
+        end = start - 1
+    return ""
+
+
+def _next_nonblank(text: str, line_end: int) -> str:
+    start = line_end + 1
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        line = text[start:end]
+        if line.strip():
+            return line
+        start = end + 1
+    return ""
+
+
+def _relative(path: str, root: str) -> str:
+    if not path:
+        return ""
+    if root:
+        try:
+            return str(Path(path).relative_to(root))
+        except ValueError:
+            pass
+    return Path(path).name

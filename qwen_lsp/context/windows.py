@@ -1,0 +1,89 @@
+"""Prefix and suffix windows under a token budget, cut at line boundaries.
+
+Windows are *sticky*: while the previous window start still fits, it is kept, so that the
+prompt's beginning does not move with every keystroke and the KV prefix cache keeps it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+TokenCounter = Callable[[str], int]
+
+# A first guess of characters per token for code; the real count decides.
+_CHARS_PER_TOKEN = 3.2
+
+
+@dataclass
+class Window:
+    """The text around the cursor that goes into the prompt."""
+
+    prefix: str
+    suffix: str
+    start_line: int  # first line of the prefix window
+    end_line: int  # last line of the suffix window (exclusive)
+
+
+def _fit_prefix(
+    lines: list[str], first: int, cursor_line: int, budget: int, count: TokenCounter
+) -> int:
+    """Smallest start line >= ``first`` whose prefix fits ``budget`` tokens."""
+    start = first
+    for _ in range(6):
+        text = "".join(lines[start : cursor_line + 1])
+        n = count(text)
+        if n <= budget or start >= cursor_line:
+            return start
+        # Drop lines in proportion to the excess (at least one).
+        span = cursor_line - start
+        drop = max(1, int(span * (n - budget) / max(n, 1)) + 1)
+        start = min(cursor_line, start + drop)
+    return start
+
+
+def cut_windows(
+    text: str,
+    cursor: int,
+    prefix_budget: int,
+    suffix_budget: int,
+    count: TokenCounter,
+    previous: Window | None = None,
+) -> Window:
+    """Windows before and after ``cursor`` (a character index into ``text``)."""
+    before, after = text[:cursor], text[cursor:]
+    lines = before.splitlines(keepends=True) or [""]
+    if before.endswith(("\n", "\r")):
+        lines.append("")
+    cursor_line = len(lines) - 1
+    first_guess = cursor_line
+    chars = 0
+    while first_guess > 0 and chars < prefix_budget * _CHARS_PER_TOKEN:
+        first_guess -= 1
+        chars += len(lines[first_guess])
+    if (
+        previous is not None
+        and 0 <= previous.start_line <= cursor_line
+        and previous.start_line >= first_guess - 8
+    ):
+        # Keep the old start if it still fits: the prompt's beginning stays put.
+        start = _fit_prefix(lines, previous.start_line, cursor_line, prefix_budget, count)
+    else:
+        start = _fit_prefix(lines, first_guess, cursor_line, prefix_budget, count)
+    prefix = "".join(lines[start:])
+    after_lines = after.splitlines(keepends=True)
+    keep = 0
+    chars = 0
+    while (
+        keep < len(after_lines)
+        and chars + len(after_lines[keep]) <= suffix_budget * _CHARS_PER_TOKEN
+    ):
+        chars += len(after_lines[keep])
+        keep += 1
+    if keep == 0 and after_lines:
+        keep = 1  # the rest of the cursor's line always goes in
+    suffix = "".join(after_lines[:keep])
+    while keep > 1 and count(suffix) > suffix_budget:
+        keep = max(1, keep * 3 // 4)
+        suffix = "".join(after_lines[:keep])
+    return Window(prefix, suffix, start, cursor_line + keep)

@@ -1,0 +1,187 @@
+"""The scheduler: one worker thread owns model execution; requests queue, can be cancelled or
+superseded (a newer request for the same document cancels older ones, so a stale answer is never
+computed to the end), and requests waiting together are decoded together (dynamic batching).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+from .generate import GenerationRequest, GenerationResult, SequenceState, decode, prefill
+from .registry import LoadedModel
+
+log = logging.getLogger(__name__)
+
+
+class Cancelled(Exception):
+    """The request was cancelled (by the client, or superseded by a newer one)."""
+
+
+@dataclass
+class Job:
+    """One queued generation."""
+
+    model: LoadedModel
+    request: GenerationRequest
+    group: str | None = None
+    future: Future[GenerationResult] = field(default_factory=Future)
+    cancel_event: threading.Event = field(default_factory=threading.Event)
+    submitted: float = field(default_factory=time.perf_counter)
+    started: float = 0.0
+
+    def cancel(self) -> None:
+        """Stop this job as soon as possible (between decode steps or prefill chunks)."""
+        self.cancel_event.set()
+
+
+@dataclass
+class SchedulerStats:
+    """Counters for ``qwen.modelInfo`` and the benchmark."""
+
+    jobs: int = 0
+    cancelled: int = 0
+    batches: int = 0
+    batched_jobs: int = 0
+    max_batch: int = 0
+    queue_wait_ms: list[float] = field(default_factory=list)
+
+
+class Scheduler:
+    """Runs generation jobs on one worker thread."""
+
+    def __init__(
+        self, max_batch: int = 8, batch_wait: float = 0.002, idle_check: float = 30.0
+    ) -> None:
+        self.max_batch = max_batch
+        self.batch_wait = batch_wait
+        self.idle_check = idle_check
+        self._queue: queue.Queue[Job] = queue.Queue()
+        self._groups: dict[str, Job] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self.stats = SchedulerStats()
+        self.on_idle: list[object] = []  # callables run on the worker when no job arrives
+        self._thread = threading.Thread(target=self._run, name="qwen-scheduler", daemon=True)
+        self._thread.start()
+
+    def submit(
+        self, model: LoadedModel, request: GenerationRequest, group: str | None = None
+    ) -> Job:
+        """Queue a job; a queued or running job of the same ``group`` is cancelled."""
+        job = Job(model, request, group)
+        job.request.cancelled = job.cancel_event.is_set
+        with self._lock:
+            if group is not None:
+                older = self._groups.get(group)
+                if older is not None:
+                    older.cancel()
+                self._groups[group] = job
+            self.stats.jobs += 1
+        self._queue.put(job)
+        return job
+
+    def close(self) -> None:
+        """Stop the worker (pending jobs are cancelled)."""
+        self._stop.set()
+        self._queue.put(None)  # type: ignore[arg-type]
+        self._thread.join(timeout=5)
+
+    # -- worker ------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                first = self._queue.get(timeout=self.idle_check)
+            except queue.Empty:
+                for callback in list(self.on_idle):
+                    try:
+                        callback()  # type: ignore[operator]
+                    except Exception:
+                        log.exception("idle task failed")
+                continue
+            if first is None:
+                break
+            batch = [first]
+            deadline = time.perf_counter() + self.batch_wait
+            later: list[Job] = []
+            while len(batch) < self.max_batch:
+                remaining = deadline - time.perf_counter()
+                try:
+                    job = (
+                        self._queue.get(timeout=max(0.0, remaining))
+                        if remaining > 0
+                        else self._queue.get_nowait()
+                    )
+                except queue.Empty:
+                    break
+                if job is None:
+                    self._stop.set()
+                    break
+                (batch if job.model is first.model else later).append(job)
+            for job in later:
+                self._queue.put(job)
+            try:
+                self._run_batch(batch)
+            except Exception as exc:  # a failing model must not kill the worker
+                log.exception("generation failed")
+                for job in batch:
+                    if not job.future.done():
+                        job.future.set_exception(exc)
+
+    def _finish_cancelled(self, job: Job) -> None:
+        self.stats.cancelled += 1
+        if not job.future.done():
+            job.future.set_exception(Cancelled("cancelled"))
+        self._release(job)
+
+    def _release(self, job: Job) -> None:
+        with self._lock:
+            if job.group is not None and self._groups.get(job.group) is job:
+                del self._groups[job.group]
+
+    def _run_batch(self, batch: list[Job]) -> None:
+        model = batch[0].model
+        model.touch()
+        states, caches, logits, live, timings = [], [], [], [], []
+        for job in batch:
+            if job.cancel_event.is_set():
+                self._finish_cancelled(job)
+                continue
+            job.started = time.perf_counter()
+            self.stats.queue_wait_ms.append((job.started - job.submitted) * 1000)
+            del self.stats.queue_wait_ms[:-1000]
+            req = job.request
+            reuse = model.prefix_cache.lookup(req.cache_key, req.prompt)
+            t0 = time.perf_counter()
+            first, kv = prefill(model.session, req.prompt, reuse, job.cancel_event.is_set)
+            if job.cancel_event.is_set():
+                self._finish_cancelled(job)
+                continue
+            model.prefix_cache.store(req.cache_key, req.prompt, kv)
+            states.append(SequenceState(req, model.tokenizer))
+            caches.append(kv)
+            logits.append(first)
+            live.append(job)
+            timings.append((reuse.length if reuse is not None else 0, time.perf_counter() - t0))
+        if not live:
+            return
+        self.stats.batches += 1
+        self.stats.batched_jobs += len(live)
+        self.stats.max_batch = max(self.stats.max_batch, len(live))
+        t0 = time.perf_counter()
+        decode(model.session, states, caches, logits)
+        decode_s = time.perf_counter() - t0
+        for job, state, (reused, prefill_s) in zip(live, states, timings, strict=True):
+            if state.finish_reason == "cancelled" or job.cancel_event.is_set():
+                self._finish_cancelled(job)
+                continue
+            result = state.result(len(job.request.prompt), reused, prefill_s, decode_s, len(live))
+            model.latencies_ms.append((time.perf_counter() - job.submitted) * 1000)
+            del model.latencies_ms[:-100]
+            job.future.set_result(result)
+            self._release(job)

@@ -1,0 +1,82 @@
+"""workspace/executeCommand: ``qwen.modelInfo`` (loaded modules, memory, latencies, cache hit
+rates) and ``qwen.acceptSuggestion`` (sent by clients when a suggestion is accepted)."""
+
+from __future__ import annotations
+
+import statistics
+from typing import TYPE_CHECKING, Any
+
+from .inline_completion import ACCEPT_COMMAND
+
+if TYPE_CHECKING:
+    from ..server import QwenLanguageServer
+
+
+def _rate(hits: int, lookups: int) -> float | None:
+    return round(hits / lookups, 3) if lookups else None
+
+
+def model_info(ls: QwenLanguageServer) -> dict[str, Any]:
+    """What the engine is doing, for the status bar and for people."""
+    service = ls.core._completions
+    if service is None:
+        return {"loaded": [], "note": "no completion requested yet"}
+    loaded = []
+    for m in service.registry.loaded():
+        lat = m.latencies_ms[-50:]
+        loaded.append(
+            {
+                "name": m.name,
+                "path": str(m.module.folder),
+                "languages": list(m.module.languages),
+                "quantization": m.module.quantization,
+                "providers": m.session.providers,
+                "load_seconds": round(m.load_seconds, 3),
+                "model_bytes": m.module.model_path.stat().st_size
+                if m.module.model_path.exists()
+                else None,
+                "kv_cache_bytes": m.prefix_cache.nbytes(),
+                "latency_ms_p50": round(statistics.median(lat), 1) if lat else None,
+                "last_latencies_ms": [round(x, 1) for x in lat[-10:]],
+                "kv_prefix_hit_rate": _rate(
+                    m.prefix_cache.stats.hits, m.prefix_cache.stats.lookups
+                ),
+                "kv_reused_token_share": _rate(
+                    m.prefix_cache.stats.reused_tokens, m.prefix_cache.stats.prompt_tokens
+                ),
+            }
+        )
+    st = service.stats
+    sched = service.scheduler.stats
+    return {
+        "loaded": loaded,
+        "requests": st.requests,
+        "answered_by": dict(st.by_source),
+        "empty": st.empty,
+        "syntax_rejected": st.rejected_by_syntax,
+        "syntax_truncated": st.truncated_by_syntax,
+        "completion_cache_hit_rate": _rate(service.cache.stats.hits, service.cache.stats.lookups),
+        "typing_as_suggested_hit_rate": _rate(
+            service.memory.stats.hits, service.memory.stats.lookups
+        ),
+        "accepted": ls.core.accepted,
+        "scheduler": {
+            "jobs": sched.jobs,
+            "cancelled": sched.cancelled,
+            "batches": sched.batches,
+            "mean_batch": round(sched.batched_jobs / sched.batches, 2) if sched.batches else None,
+            "max_batch": sched.max_batch,
+        },
+    }
+
+
+def register(server: QwenLanguageServer) -> None:
+    """Register commands."""
+
+    @server.command("qwen.modelInfo")
+    def cmd_model_info(ls: QwenLanguageServer, *args: Any) -> dict[str, Any]:
+        return model_info(ls)
+
+    @server.command(ACCEPT_COMMAND)
+    def cmd_accept(ls: QwenLanguageServer, *args: Any) -> None:
+        ls.core.accepted += 1

@@ -1,0 +1,89 @@
+"""The scheduler: batching, superseding, cancellation while decoding, KV prefix reuse."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+
+from qwen_lsp.engine.generate import GenerationRequest
+from qwen_lsp.engine.registry import ModelRegistry
+from qwen_lsp.engine.scheduler import Cancelled, Scheduler
+
+from ..support import REPO
+
+FIXTURE = REPO / "tests" / "fixtures" / "tiny_qwen2"
+EXPECTED = json.loads((FIXTURE / "expected.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def model():
+    return ModelRegistry().get(FIXTURE)
+
+
+@pytest.fixture
+def scheduler():
+    s = Scheduler(batch_wait=0.02)
+    yield s
+    s.close()
+
+
+def _request(case, **kw):
+    return GenerationRequest(case["prompt_ids"], max_new_tokens=16, ignore_eos=True, **kw)
+
+
+def test_waiting_requests_are_decoded_together_with_the_same_tokens(model, scheduler):
+    jobs = [scheduler.submit(model, _request(c)) for c in EXPECTED["single"]]
+    results = [j.future.result(30) for j in jobs]
+    assert [r.tokens for r in results] == [c["new_ids"] for c in EXPECTED["single"]]
+    assert scheduler.stats.max_batch > 1
+    assert max(r.batch_size for r in results) > 1
+
+
+def test_cancel_stops_a_generation_while_decoding(model, scheduler):
+    case = EXPECTED["single"][0]
+    started = threading.Event()
+    steps = []
+
+    def stop_rule(text: str) -> None:
+        steps.append(1)
+        started.set()
+        return None
+
+    job = scheduler.submit(
+        model,
+        GenerationRequest(case["prompt_ids"], max_new_tokens=1800, ignore_eos=True, stop=stop_rule),
+    )
+    assert started.wait(10)
+    t0 = time.perf_counter()
+    job.cancel()
+    with pytest.raises(Cancelled):
+        job.future.result(10)
+    elapsed = time.perf_counter() - t0
+    assert elapsed < 0.5
+    assert len(steps) < 1800, "decoding stopped early"
+    assert scheduler.stats.cancelled == 1
+
+
+def test_a_newer_request_of_the_same_group_supersedes_the_older(model, scheduler):
+    case = EXPECTED["single"][0]
+    old = scheduler.submit(
+        model,
+        GenerationRequest(case["prompt_ids"], max_new_tokens=1800, ignore_eos=True),
+        group="doc",
+    )
+    new = scheduler.submit(model, _request(case), group="doc")
+    with pytest.raises(Cancelled):
+        old.future.result(10)
+    assert new.future.result(10).tokens == case["new_ids"]
+
+
+def test_kv_prefix_cache_runs_only_new_tokens(model, scheduler):
+    case = max(EXPECTED["single"], key=lambda c: len(c["prompt_ids"]))
+    first = scheduler.submit(model, _request(case, cache_key="doc-kv")).future.result(10)
+    assert first.reused_tokens == 0
+    again = scheduler.submit(model, _request(case, cache_key="doc-kv")).future.result(10)
+    assert again.reused_tokens == len(case["prompt_ids"]) - 1
+    assert again.tokens == case["new_ids"]
