@@ -469,8 +469,9 @@ def read_and_filter(abs_path: str, rel_path: str, lang: str) -> tuple[str | None
 
 
 # -- de-duplication ----------------------------------------------------------------------------
-_WORD = re.compile(r"\w+|[^\w\s]")
-_MERSENNE = (1 << 61) - 1
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+_WORDS = re.compile(r"\w+")
+_MIX = np.uint64(0x9E3779B97F4A7C15)
 NUM_PERM = 64
 BANDS = 16  # 16 bands x 4 rows: candidate pairs from Jaccard ~0.5 up; verified at 0.8
 
@@ -483,7 +484,9 @@ def normalized_hash(text: str) -> str:
 
 def _perm_params(seed: int = 17) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.RandomState(seed)
-    a = rng.randint(1, 1 << 31, size=NUM_PERM, dtype=np.int64).astype(np.uint64)
+    a = rng.randint(1, 1 << 31, size=NUM_PERM, dtype=np.int64).astype(np.uint64) * np.uint64(
+        2
+    ) + np.uint64(1)
     b = rng.randint(0, 1 << 31, size=NUM_PERM, dtype=np.int64).astype(np.uint64)
     return a, b
 
@@ -491,24 +494,40 @@ def _perm_params(seed: int = 17) -> tuple[np.ndarray, np.ndarray]:
 _PERM_A, _PERM_B = _perm_params()
 
 
+def shingle_hashes(tokens: Sequence[str], k: int) -> np.ndarray:
+    """Distinct 64-bit hashes of every run of ``k`` consecutive tokens (deterministic across
+    processes: blake2b per distinct token, then a polynomial roll in numpy)."""
+    cache: dict[str, int] = {}
+    vals = []
+    for t in tokens:
+        h = cache.get(t)
+        if h is None:
+            h = cache[t] = int.from_bytes(
+                hashlib.blake2b(t.encode(), digest_size=8).digest(), "little"
+            )
+        vals.append(h)
+    if not vals:
+        return np.zeros(0, np.uint64)
+    hv = np.array(vals, dtype=np.uint64)
+    if len(hv) < k:
+        hv = np.concatenate([hv, np.zeros(k - len(hv), np.uint64)])
+    m = len(hv) - k + 1
+    with np.errstate(over="ignore"):
+        acc = hv[:m].copy()
+        for j in range(1, k):
+            acc = acc * _MIX + hv[j : j + m]
+    return np.unique(acc)
+
+
 def minhash(text: str, k: int = 5) -> np.ndarray:
     """MinHash signature (``NUM_PERM`` uint64) over token ``k``-shingles of ``text``."""
-    toks = _WORD.findall(text)
-    if len(toks) < k:
-        toks = toks + [""] * (k - len(toks))
-    shingles = {" ".join(toks[i : i + k]) for i in range(0, len(toks) - k + 1)}
-    h = np.fromiter(
-        (
-            int.from_bytes(hashlib.blake2b(s.encode(), digest_size=8).digest(), "little") >> 3
-            for s in shingles
-        ),
-        dtype=np.uint64,
-        count=len(shingles),
-    )
-    # (a*h + b) mod 2^64 then keep 61 bits: a cheap universal-ish family, fine for dedup.
+    sh = shingle_hashes(_TOKEN.findall(text), k)
+    out = np.full(NUM_PERM, np.iinfo(np.uint64).max, np.uint64)
     with np.errstate(over="ignore"):
-        v = (h[:, None] * _PERM_A[None, :] + _PERM_B[None, :]) >> np.uint64(3)
-    return v.min(axis=0)
+        for s in range(0, len(sh), 32768):  # bounded memory for big files
+            v = sh[s : s + 32768, None] * _PERM_A[None, :] + _PERM_B[None, :]
+            out = np.minimum(out, v.min(axis=0))
+    return out
 
 
 def near_duplicate_groups(signatures: Sequence[np.ndarray], threshold: float = 0.8) -> list[int]:
@@ -573,14 +592,8 @@ def load_humaneval(path: str | Path | None = None) -> list[dict[str, Any]]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def _word_shingles(text: str, k: int) -> set[int]:
-    words = re.findall(r"\w+", text.lower())
-    return {
-        int.from_bytes(
-            hashlib.blake2b(" ".join(words[i : i + k]).encode(), digest_size=8).digest(), "little"
-        )
-        for i in range(max(0, len(words) - k + 1))
-    }
+def _word_shingles(text: str, k: int) -> np.ndarray:
+    return shingle_hashes(_WORDS.findall(text.lower()), k)
 
 
 @dataclass
@@ -589,6 +602,9 @@ class ContaminationIndex:
 
     shingles: dict[int, str]
     k: int = 12
+
+    def __post_init__(self) -> None:
+        self._keys = np.array(sorted(self.shingles), dtype=np.uint64)
 
     @classmethod
     def from_problems(cls, problems: Iterable[dict[str, Any]], k: int = 12) -> ContaminationIndex:
@@ -599,13 +615,17 @@ class ContaminationIndex:
             doc = re.findall(r'"""(.*?)"""|\'\'\'(.*?)\'\'\'', p["prompt"], flags=re.S)
             texts = ["".join(d) for d in doc] + [p["canonical_solution"]]
             for t in texts:
-                for s in _word_shingles(t, k):
+                if len(_WORDS.findall(t)) < k:
+                    continue
+                for s in _word_shingles(t, k).tolist():
                     sh[s] = p["task_id"]
         return cls(sh, k)
 
     def hits(self, text: str) -> set[str]:
-        """Task ids whose text appears (12 consecutive words) in ``text``."""
-        return {self.shingles[s] for s in _word_shingles(text, self.k) if s in self.shingles}
+        """Task ids whose text appears (``k`` consecutive words) in ``text``."""
+        sh = _word_shingles(text, self.k)
+        found = sh[np.isin(sh, self._keys)]
+        return {self.shingles[int(s)] for s in found}
 
 
 # -- the builder -------------------------------------------------------------------------------
@@ -615,10 +635,15 @@ class FileRecord:
     path: str
     text: str
     digest: str
+    signature: np.ndarray
+    humaneval: list[str]
 
 
-def _process_package(args: tuple[PackageSource, str]) -> tuple[str, list[FileRecord], Counter]:
-    src, lang = args
+def _process_package(
+    args: tuple[PackageSource, str, ContaminationIndex | None],
+) -> tuple[str, list[FileRecord], Counter]:
+    """Read, filter, hash (exact digest, MinHash) and check one package's files."""
+    src, lang, index = args
     kept: list[FileRecord] = []
     reasons: Counter = Counter()
     exts = LANG_EXTS[lang]
@@ -632,12 +657,9 @@ def _process_package(args: tuple[PackageSource, str]) -> tuple[str, list[FileRec
         if text is None:
             reasons[reason or "?"] += 1
             continue
-        kept.append(FileRecord(src.name, rel, text, normalized_hash(text)))
+        hits = sorted(index.hits(text)) if index is not None else []
+        kept.append(FileRecord(src.name, rel, text, normalized_hash(text), minhash(text), hits))
     return src.name, kept, reasons
-
-
-def _minhash_batch(texts: list[str]) -> list[np.ndarray]:
-    return [minhash(t) for t in texts]
 
 
 def choose_heldout(
@@ -704,9 +726,18 @@ def build_corpus(
             )
     log(f"{len(permitted)}/{len(sources)} packages with a permissive licence")
 
-    # 1. read + per-file filters, in parallel
+    index: ContaminationIndex | None = None
+    if humaneval is not False:
+        try:
+            index = ContaminationIndex.from_problems(load_humaneval(humaneval or None))
+        except FileNotFoundError:
+            if lang == "python":
+                raise
+
+    # 1. read, per-file filters, hashes and the HumanEval check, in parallel (big packages first
+    # so that one of them does not finish alone at the end)
     records: list[FileRecord] = []
-    jobs = [(s, lang) for s in permitted if s.files]
+    jobs = [(s, lang, index) for s in sorted(permitted, key=lambda p: -len(p.files)) if s.files]
     if workers > 1 and len(jobs) > 1:
         with ProcessPoolExecutor(workers) as ex:
             results = list(ex.map(_process_package, jobs, chunksize=1))
@@ -743,15 +774,7 @@ def build_corpus(
     log(f"{len(unique)} files after exact de-duplication")
 
     # 4. near duplicates (MinHash LSH)
-    texts = [r.text for r in unique]
-    chunk = max(1, len(texts) // (workers * 4) + 1)
-    batches = [texts[i : i + chunk] for i in range(0, len(texts), chunk)]
-    if workers > 1 and len(batches) > 1:
-        with ProcessPoolExecutor(workers) as ex:
-            sigs = [s for part in ex.map(_minhash_batch, batches) for s in part]
-    else:
-        sigs = [s for b in batches for s in _minhash_batch(b)]
-    reps = near_duplicate_groups(sigs, near_dup_threshold)
+    reps = near_duplicate_groups([r.signature for r in unique], near_dup_threshold)
     kept_records: list[FileRecord] = []
     for i, r in enumerate(unique):
         if reps[i] != i:
@@ -761,34 +784,21 @@ def build_corpus(
         kept_records.append(r)
     log(f"{len(kept_records)} files after near-duplicate removal")
 
-    # 5. HumanEval contamination
-    contamination: dict[str, Any] = {"checked": False}
-    if humaneval is not False:
-        try:
-            index = ContaminationIndex.from_problems(load_humaneval(humaneval or None))
-        except FileNotFoundError:
-            if lang == "python":
-                raise
-            index = None
-        if index is not None:
-            hits: dict[str, list[str]] = {}
-            clean = []
-            for r in kept_records:
-                h = index.hits(r.text)
-                if h:
-                    hits[f"{r.package}/{r.path}"] = sorted(h)
-                    d = pkg_meta[r.package]["dropped"]
-                    d["humaneval"] = d.get("humaneval", 0) + 1
-                else:
-                    clean.append(r)
-            kept_records = clean
-            contamination = {
-                "checked": True,
-                "files_dropped": len(hits),
-                "hits": hits,
-                "shingle_words": index.k,
-            }
-            log(f"HumanEval check: {len(hits)} files dropped")
+    # 5. HumanEval contamination (found in step 1)
+    contamination: dict[str, Any] = {"checked": index is not None}
+    if index is not None:
+        hits: dict[str, list[str]] = {}
+        clean = []
+        for r in kept_records:
+            if r.humaneval:
+                hits[f"{r.package}/{r.path}"] = r.humaneval
+                d = pkg_meta[r.package]["dropped"]
+                d["humaneval"] = d.get("humaneval", 0) + 1
+            else:
+                clean.append(r)
+        kept_records = clean
+        contamination.update({"files_dropped": len(hits), "hits": hits, "shingle_words": index.k})
+        log(f"HumanEval check: {len(hits)} files dropped")
 
     # 6. write
     n_bytes = {"train": 0, "heldout": 0}

@@ -361,7 +361,9 @@ def _load_eval_sets(d: Path, smoke: bool) -> tuple[list[Any], list[Any] | None, 
         problems = load_humaneval(he)
         he_tasks = humaneval_line_tasks(problems)
         if smoke:
-            he_tasks = he_tasks[:40]
+            he_tasks = he_tasks[:20]
+    if smoke:
+        held = held[:20]
     return held, he_tasks, problems
 
 
@@ -389,7 +391,9 @@ def evaluate_model(
     step = step_fn or torch_step_fn(model, device, dtype)
     res: dict[str, Any] = {}
     for mode in modes:
-        gen = make_infiller(step, tok, mode, batch_size=batch_size, max_new_tokens=48)
+        gen = make_infiller(
+            step, tok, mode, batch_size=batch_size, max_new_tokens=16 if smoke else 48
+        )
         r: dict[str, Any] = {}
         t = time.time()
         if he_tasks:
@@ -634,17 +638,49 @@ def _model_card(lang: str, d: Path, report: dict[str, Any], evals: dict[str, Any
     return "\n".join(lines)
 
 
+def _check_sequences(d: Path, n: int = 4, length: int = 256) -> list[list[int]]:
+    """Real held-out token windows for logit comparisons (random ids are out of distribution
+    for a trained model and exaggerate quantization error)."""
+    import numpy as np
+
+    from qwen_lsp.training.data import TokenData
+
+    try:
+        data = TokenData.open(d / "data", "heldout")
+    except (OSError, ValueError):
+        data = TokenData.open(d / "data", "train")
+    toks = np.asarray(data.tokens)
+    step = max(1, (len(toks) - length) // n)
+    return [toks[i * step : i * step + length].astype(np.int64).tolist() for i in range(n)]
+
+
+def _rank_orders(torch_eval: Any, lang: str) -> list[str] | None:
+    """Prompt orders sorted by their proxy score (HumanEval for Python, held-out otherwise)."""
+    if not isinstance(torch_eval, dict) or "error" in torch_eval:
+        return None
+    key = "humaneval_pass@1" if lang == "python" else "heldout_exact"
+    names = {"spm": "spm", "psm": "psm", "prefix": "prefix_only"}
+    scored = [
+        (r.get(key, r.get("heldout_exact", 0.0)), names[m])
+        for m, r in torch_eval.items()
+        if m in names
+    ]
+    if not scored:
+        return None
+    return [name for _, name in sorted(scored, key=lambda x: -x[0])]
+
+
 def cmd_finalize(args: argparse.Namespace) -> dict[str, Any]:
     """Export, quantize, check, evaluate, pack into ``--out``."""
     import tarfile
 
     import torch
 
-    from qwen_lsp.training.export import onnx_session
+    from qwen_lsp.training.export import onnx_session, write_manifest
     from qwen_lsp.training.humaneval import onnx_step_fn
     from qwen_lsp.training.model import load_hf
     from qwen_lsp.training.module import LANGUAGES, build_module
-    from qwen_lsp.training.quantize import quantize_model
+    from qwen_lsp.training.quantize import compare_logits, quantize_model
     from qwen_lsp.training.tokenizer import load_tokenizer
 
     t0 = time.time()
@@ -666,10 +702,7 @@ def cmd_finalize(args: argparse.Namespace) -> dict[str, Any]:
     if mod.exists():
         shutil.rmtree(mod)
     fp32 = d / "model_fp32.onnx"
-    import numpy as np
-
-    rng = np.random.default_rng(0)
-    check = [rng.integers(7, tok.get_vocab_size(), 128).tolist() for _ in range(4)]
+    check = _check_sequences(d)
     report = build_module(
         model,
         tok_path,
@@ -685,46 +718,72 @@ def cmd_finalize(args: argparse.Namespace) -> dict[str, Any]:
         quant_options={"block_size": args.block_size} if args.quant == "int4" else {},
     )
     _log(
-        f"module built: {report['model_bytes']} bytes; parity {report['onnx_vs_torch']}; quant {report.get('quantized_vs_fp32')}"
+        f"module built: {report['model_bytes']} bytes; parity {report['onnx_vs_torch']}; "
+        f"quant {report.get('quantized_vs_fp32')}"
     )
     variants = {args.quant: mod / "model.onnx", "fp32": fp32}
     other = "int8" if args.quant == "int4" else "int4"
     if not args.smoke or args.all_variants:
-        q = quantize_model(fp32, d / f"model_{other}.onnx", other)
-        variants[other] = Path(q["path"])
-        report[f"{other}_bytes"] = q["bytes"]
+        try:
+            q = quantize_model(fp32, d / f"model_{other}.onnx", other)
+            variants[other] = Path(q["path"])
+            report[f"{other}_bytes"] = q["bytes"]
+            report[f"{other}_vs_fp32"] = compare_logits(fp32, variants[other], check)
+        except Exception as e:
+            report[f"{other}_error"] = repr(e)
     evals: dict[str, Any] = {}
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if not args.no_eval:
-        gm = load_hf(weights, dtype=torch.bfloat16 if device.type == "cuda" else torch.float32).to(
-            device
-        )
-        evals["torch"] = evaluate_model(
-            gm, tok, d, args.smoke, device, gm.embedding.dtype, workers=args.test_workers
-        )
-        _log(f"torch eval: {evals['torch']}")
-        del gm
-        # ONNX Runtime (CPU) on the shipped file and the other variants: the quantization cost.
+        try:
+            gm = load_hf(
+                weights, dtype=torch.bfloat16 if device.type == "cuda" else torch.float32
+            ).to(device)
+            evals["torch"] = evaluate_model(
+                gm, tok, d, args.smoke, device, gm.embedding.dtype, workers=args.test_workers
+            )
+            _log(f"torch eval: {evals['torch']}")
+            del gm
+        except Exception as e:
+            evals["torch"] = {"error": repr(e)}
+        # ONNX Runtime (CPU) on the shipped file (and, with --ort-all, the other variants).
         for name in [args.quant, *[v for v in ("fp32", other) if v in variants and args.ort_all]]:
             if time.time() - t0 > args.time_budget:
                 evals[f"onnx-{name}"] = "skipped (time budget)"
                 continue
-            sess = onnx_session(variants[name], threads=max(1, (os.cpu_count() or 2) - 2))
-            evals[f"onnx-{name}"] = evaluate_model(
-                None,
-                tok,
-                d,
-                args.smoke,
-                device,
-                None,
-                modes=tuple(args.ort_modes.split(",")),
-                step_fn=onnx_step_fn(sess),
-                batch_size=32,
-                workers=args.test_workers,
-            )
+            try:
+                sess = onnx_session(variants[name], threads=max(1, (os.cpu_count() or 2) - 2))
+                evals[f"onnx-{name}"] = evaluate_model(
+                    None,
+                    tok,
+                    d,
+                    args.smoke,
+                    device,
+                    None,
+                    modes=tuple(args.ort_modes.split(",")),
+                    step_fn=onnx_step_fn(sess),
+                    batch_size=32,
+                    workers=args.test_workers,
+                )
+            except Exception as e:
+                evals[f"onnx-{name}"] = {"error": repr(e)}
             _log(f"onnx {name} eval: {evals[f'onnx-{name}']}")
+    # Best prompt order first in the manifest (the engine uses the first it supports).
+    orders = _rank_orders(evals.get("torch"), args.lang)
+    if orders:
+        m = json.loads((mod / "model.json").read_text())
+        write_manifest(
+            mod,
+            name=m["name"],
+            languages=m["languages"],
+            architecture=m["architecture"],
+            context_length=m["context_length"],
+            quantization=m["quantization"],
+            orders=orders,
+            version=m["version"],
+            description=m["description"],
+        )
+        report["orders"] = orders
     (mod / "MODEL_CARD.md").write_text(_model_card(args.lang, d, report, evals))
-    # Re-write the manifest: MODEL_CARD.md is not read by the engine, hashes stay valid.
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     files = split_file(mod / "model.onnx", out, f"{args.lang}-model.onnx")
@@ -745,6 +804,7 @@ def cmd_finalize(args: argparse.Namespace) -> dict[str, Any]:
             (run / "train_log.jsonl", "train_log.jsonl"),
             (run / "summary.json", "summary.json"),
             (d / "eval" / "eval_curve.jsonl", "eval_curve.jsonl"),
+            (d / "eval" / "heldout_lines.jsonl", "heldout_lines.jsonl"),
             (d / "prepare.json", "prepare.json"),
             (d / "finalize.json", "finalize.json"),
             (d / "join.sh", "join.sh"),
@@ -786,6 +846,7 @@ def pack_weights(
         sd = packed
     else:
         sd = {k: v.to(torch.bfloat16) for k, v in sd.items()}
+    out.mkdir(parents=True, exist_ok=True)
     tmp = out / f".{prefix}.safetensors"
     save_file(sd, str(tmp))
     names = split_file(tmp, out, f"{prefix}.safetensors")

@@ -42,9 +42,17 @@ def main(argv: list[str] | None = None) -> int:
     work, out = Path(args.work), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     sources = npm_packages(args.node_modules)
-    print(f"{len(sources)} npm packages, {sum(len(s.files) for s in sources)} candidate files", flush=True)
+    print(
+        f"{len(sources)} npm packages, {sum(len(s.files) for s in sources)} candidate files",
+        flush=True,
+    )
     manifest = build_corpus(
-        sources, work, "javascript", heldout_fraction=args.heldout_fraction, workers=args.workers, humaneval=None
+        sources,
+        work,
+        "javascript",
+        heldout_fraction=args.heldout_fraction,
+        workers=args.workers,
+        humaneval=None,
     )
     print(json.dumps(manifest["totals"]), flush=True)
     # Cap the compressed size by dropping the largest training packages (estimated from a
@@ -57,9 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         raw = (work / "train.jsonl").stat().st_size
         keep_raw = raw * limit / size * 0.97
         sizes: dict[str, int] = {}
-        for line in open(work / "train.jsonl", encoding="utf-8"):
-            rec = json.loads(line)
-            sizes[rec["package"]] = sizes.get(rec["package"], 0) + len(line.encode())
+        with open(work / "train.jsonl", encoding="utf-8") as f:
+            for line in f:
+                rec = json.loads(line)
+                sizes[rec["package"]] = sizes.get(rec["package"], 0) + len(line.encode())
         total = sum(sizes.values())
         for name, n in sorted(sizes.items(), key=lambda x: -x[1]):
             if total <= keep_raw:
@@ -67,7 +76,10 @@ def main(argv: list[str] | None = None) -> int:
             left_out.append(name)
             total -= n
         drop = set(left_out)
-        with open(work / "train.jsonl", encoding="utf-8") as f, open(work / "train.capped.jsonl", "w", encoding="utf-8") as g:
+        with (
+            open(work / "train.jsonl", encoding="utf-8") as f,
+            open(work / "train.capped.jsonl", "w", encoding="utf-8") as g,
+        ):
             for line in f:
                 if json.loads(line)["package"] not in drop:
                     g.write(line)
@@ -81,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     he = find_humaneval()
     if he is not None:
         shutil.copyfile(he, out.parent / "HumanEval.jsonl.gz")
-    print(json.dumps({"compressed": manifest["compressed_bytes"], "left_out": left_out}), flush=True)
+    print(
+        json.dumps({"compressed": manifest["compressed_bytes"], "left_out": left_out}), flush=True
+    )
     return 0
 
 

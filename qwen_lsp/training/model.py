@@ -124,7 +124,8 @@ class ModelShape:
         )
 
 
-# Presets. Sizes with the default 16,384-token vocabulary; see quantize.py for the on-disk sizes.
+# Presets. Sizes with the default 16,384-token vocabulary. The shipped presets use Qwen3's q/k
+# RMSNorm, which keeps attention logits bounded at the high learning rates a short run needs.
 PRESETS: dict[str, ModelShape] = {
     # Test fixtures and CPU smoke runs.
     "tiny": ModelShape(
@@ -146,6 +147,7 @@ PRESETS: dict[str, ModelShape] = {
     ),
     # ~28M parameters: the int8 route (about 28 MB on disk).
     "int8-28m": ModelShape(
+        architecture="qwen3",
         hidden_size=448,
         num_hidden_layers=10,
         num_attention_heads=7,
@@ -154,6 +156,7 @@ PRESETS: dict[str, ModelShape] = {
     ),
     # ~50M parameters: the int4 route (MatMulNBits block 64 + shared quantized embedding).
     "int4-50m": ModelShape(
+        architecture="qwen3",
         hidden_size=512,
         num_hidden_layers=14,
         num_attention_heads=8,
@@ -225,6 +228,9 @@ class Attention(nn.Module):
         """Training path: causal attention over the whole sequence with SDPA."""
         b, s = x.shape[0], x.shape[1]
         q, k, v = self._qkv(x, cos, sin)
+        # Under autocast Qwen3's q/k norms return float32 while v is bf16: keep SDPA on one
+        # (low-precision) dtype so the flash kernel is used.
+        q, k = q.to(v.dtype), k.to(v.dtype)
         rep = self.n_heads // self.n_kv
         if rep > 1:
             k = k.repeat_interleave(rep, dim=1)
@@ -311,9 +317,21 @@ class QwenDecoder(nn.Module):
         super().__init__()
         self.shape = shape
         self.model = Body(shape)
-        hd = shape.dim_head
-        inv_freq = 1.0 / (shape.rope_theta ** (torch.arange(0, hd, 2, dtype=torch.float32) / hd))
-        self.register_buffer("inv_freq", inv_freq, persistent=False)
+        self.register_buffer("inv_freq", self._inv_freq(), persistent=False)
+
+    def _inv_freq(self, device: torch.device | str | None = None) -> torch.Tensor:
+        hd = self.shape.dim_head
+        return 1.0 / (
+            self.shape.rope_theta
+            ** (torch.arange(0, hd, 2, dtype=torch.float32, device=device) / hd)
+        )
+
+    def _apply(self, fn, recurse=True):  # type: ignore[no-untyped-def]
+        # ``model.to(torch.bfloat16)`` would round the rotary frequencies to bf16, which ruins
+        # positions beyond a few hundred: keep them float32 whatever the weights' dtype.
+        out = super()._apply(fn, recurse)
+        self.inv_freq = self._inv_freq(self.inv_freq.device)
+        return out
 
     # -- weights ---------------------------------------------------------------------------
     @property

@@ -72,7 +72,10 @@ def build_module(
             q = quantize_model(fp32, out / "model.onnx", quantization, **(quant_options or {}))
             report["quantize"] = q
             seqs = check_sequences or _random_sequences(model.shape.vocab_size)
-            report["quantized_vs_fp32"] = compare_logits(fp32, out / "model.onnx", seqs)
+            try:
+                report["quantized_vs_fp32"] = compare_logits(fp32, out / "model.onnx", seqs)
+            except Exception as e:  # an ONNX Runtime without an op must not lose the export
+                report["quantized_vs_fp32"] = {"error": repr(e)}
     shutil.copyfile(tokenizer_path, out / "tokenizer.json")
     cfg = model.shape.to_hf_config()
     cfg.architectures = [

@@ -9,7 +9,7 @@ spaces the model never saw at the end of a text (the failure measured in the fea
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,7 +87,7 @@ def load_tokenizer(path: str | Path) -> Tokenizer:
     return tok
 
 
-def encode_texts(tok: Tokenizer, texts: Sequence[str], batch: int = 512) -> Iterator[list[int]]:
+def encode_texts(tok: Tokenizer, texts: Sequence[str]) -> list[list[int]]:
     """Encode source texts with special-token strings treated as plain text.
 
     Source files (transformers' own, for one) contain literal ``<|endoftext|>``; they must not
@@ -96,18 +96,19 @@ def encode_texts(tok: Tokenizer, texts: Sequence[str], batch: int = 512) -> Iter
     prev = tok.encode_special_tokens
     tok.encode_special_tokens = True
     try:
-        for start in range(0, len(texts), batch):
-            for enc in tok.encode_batch(
-                list(texts[start : start + batch]), add_special_tokens=False
-            ):
-                yield enc.ids
+        return [enc.ids for enc in tok.encode_batch(list(texts), add_special_tokens=False)]
     finally:
         tok.encode_special_tokens = prev
 
 
 def encode_plain(tok: Tokenizer, text: str) -> list[int]:
     """Encode one text with special-token strings treated as plain text."""
-    return next(iter(encode_texts(tok, [text])))
+    prev = tok.encode_special_tokens
+    tok.encode_special_tokens = True
+    try:
+        return tok.encode(text, add_special_tokens=False).ids
+    finally:
+        tok.encode_special_tokens = prev
 
 
 @dataclass(frozen=True)

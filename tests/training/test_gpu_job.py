@@ -1,0 +1,77 @@
+"""The GPU job's plumbing: split/join, weight packs, and (opt-in) the whole chain in smoke mode."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qwen_lsp.training.gpu_job import JOIN_SH, PART_BYTES, pack_weights, split_file, unpack_weights
+from qwen_lsp.training.model import PRESETS, QwenDecoder, load_hf, save_hf
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_split_and_join(tmp_path: Path) -> None:
+    big = tmp_path / "big.bin"
+    data = os.urandom(PART_BYTES * 2 + 123)
+    big.write_bytes(data)
+    out = tmp_path / "out"
+    out.mkdir()
+    names = split_file(big, out, "model.onnx")
+    assert names == ["model.onnx.part00", "model.onnx.part01", "model.onnx.part02"]
+    assert all((out / n).stat().st_size <= PART_BYTES for n in names)
+    (out / "join.sh").write_text(JOIN_SH)
+    subprocess.run(["sh", str(out / "join.sh")], check=True, capture_output=True)
+    assert (out / "model.onnx").read_bytes() == data
+    small = tmp_path / "s.bin"
+    small.write_bytes(b"abc")
+    assert split_file(small, out, "s.bin") == ["s.bin"]
+
+
+@pytest.mark.parametrize("int8", [False, True])
+def test_weight_pack_round_trip(tmp_path: Path, int8: bool) -> None:
+    shape = dataclasses.replace(PRESETS["tiny"], vocab_size=300)
+    m = QwenDecoder(shape)
+    m.init_weights(seed=1)
+    save_hf(m, tmp_path / "w")
+    names = pack_weights(
+        tmp_path / "w", tmp_path / "pack", "python-weights", int8, {"step": 7, "tokens": 99}
+    )
+    assert "python-weights.json" in names
+    back = load_hf(unpack_weights(tmp_path / "pack", tmp_path / "restored"))
+    assert json.loads((tmp_path / "restored" / "state.json").read_text())["step"] == 7
+    for (k, a), (_, b) in zip(m.hf_state_dict().items(), back.hf_state_dict().items(), strict=True):
+        tol = 0.01 if int8 else 0.004  # int8 per row / bf16 rounding
+        assert (a - b).abs().max() <= tol * a.abs().max() + 1e-6, k
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not os.environ.get("QWEN_LSP_TRAINING_SMOKE"),
+    reason="set QWEN_LSP_TRAINING_SMOKE=1 (about 3 minutes)",
+)
+def test_smoke_chain(tmp_path: Path) -> None:
+    """prepare -> launch (detached) -> wait -> finalize, exactly as on the GPU machine."""
+    work, out = tmp_path / "work", tmp_path / "out"
+    job = [sys.executable, str(REPO / "qwen_lsp" / "training" / "gpu_job.py"), "--work", str(work)]
+
+    def run(*args: str) -> str:
+        r = subprocess.run([*job, *args], capture_output=True, text=True, timeout=600, cwd=REPO)
+        assert r.returncode == 0, r.stdout + r.stderr
+        return r.stdout
+
+    run("prepare", "--lang", "python", "--smoke")
+    run("launch", "--lang", "python", "--smoke", "--minutes", "0.7")
+    run("wait", "--minutes", "3", "--every", "10")
+    assert (work / "python" / "run" / "DONE").read_text() == "deadline"
+    run("finalize", "--lang", "python", "--smoke", "--out", str(out), "--wait-max", "60")
+    assert (out / "python-model.onnx").exists() and (out / "python-meta.tar.xz").exists()
+    fin = json.loads((work / "python" / "finalize.json").read_text())
+    assert fin["report"]["onnx_vs_torch"]["max_abs_diff_cached"] < 1e-3
+    assert "spm" in fin["evals"]["torch"]
