@@ -109,6 +109,10 @@ class ServiceStats:
     rejected_by_syntax: int = 0
     truncated_by_syntax: int = 0
     context_sources_skipped: int = 0
+    prefill_tokens: int = 0
+    prefill_seconds: float = 0.0
+    decode_tokens: int = 0
+    decode_seconds: float = 0.0
 
 
 class CompletionService:
@@ -122,6 +126,7 @@ class CompletionService:
         self.cache = CompletionCache()
         self.memory = SuggestionMemory()
         self.stats = ServiceStats()
+        self.last_run: dict[str, object] | None = None  # the last model run, for modelInfo
         self._docs: dict[str, _DocContext] = {}
         self._lines = SourceLines({})
         self._lock = threading.Lock()
@@ -336,6 +341,11 @@ class CompletionService:
         """Post-process and check the generated text; remember it."""
         t0 = time.perf_counter()
         settings = prepared.query.settings.completion
+        self.stats.prefill_tokens += result.prompt_tokens - result.reused_tokens
+        self.stats.prefill_seconds += result.prefill_seconds
+        # A batch's decode time is shared by its jobs: count each job's share once.
+        self.stats.decode_tokens += len(result.tokens)
+        self.stats.decode_seconds += result.decode_seconds / max(1, result.batch_size)
         text = postprocess.finish(result.text, prepared.plan, settings.minChars)
         language = prepared.query.snapshot.language
         if text is not None and settings.syntaxCheck and language is not None:
@@ -355,6 +365,17 @@ class CompletionService:
             "decode": result.decode_seconds * 1000,
             "post": (time.perf_counter() - t0) * 1000,
             "total": (time.perf_counter() - prepared.started) * 1000,
+        }
+        self.last_run = {
+            "model": prepared.model.name,
+            "prompt_tokens": len(prepared.prompt.ids),
+            "reused_tokens": result.reused_tokens,
+            "generated_tokens": len(result.tokens),
+            "finish_reason": result.finish_reason,
+            "order": prepared.prompt.order,
+            "snippets": [sn.path for sn in prepared.snippets],
+            "suggested": text is not None,
+            "timings_ms": {k: round(v, 1) for k, v in timings.items()},
         }
         if text is None:
             self.stats.empty += 1

@@ -49,6 +49,7 @@ def model_info(ls: QwenLanguageServer) -> dict[str, Any]:
     st = service.stats
     sched = service.scheduler.stats
     return {
+        "last": service.last_run,
         "loaded": loaded,
         "requests": st.requests,
         "answered_by": dict(st.by_source),
@@ -60,6 +61,13 @@ def model_info(ls: QwenLanguageServer) -> dict[str, Any]:
             service.memory.stats.hits, service.memory.stats.lookups
         ),
         "accepted": ls.core.accepted,
+        "prompt_tokens_per_s": round(st.prefill_tokens / st.prefill_seconds, 1)
+        if st.prefill_seconds
+        else None,
+        "decode_tokens_per_s": round(st.decode_tokens / st.decode_seconds, 1)
+        if st.decode_seconds
+        else None,
+        "context_sources_skipped": st.context_sources_skipped,
         "scheduler": {
             "jobs": sched.jobs,
             "cancelled": sched.cancelled,

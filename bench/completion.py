@@ -1,0 +1,362 @@
+"""Completion benchmark through the real server over stdio; prints JSON.
+
+- model load time, and cold latency for ~1.5k-token prompts (a new document, no KV reuse);
+- per-keystroke latency while retyping real lines char by char in real files (each keystroke:
+  didChange + inlineCompletion, awaited, as a client with no debounce would do), p50/p95,
+  overall and by where the answer came from (model, cache, typing-as-suggested);
+- prompt tokens/s and decode tokens/s (the engine's own accounting);
+- throughput at 1/2/4/8 concurrent documents (completions/s, with caches off);
+- hit rates of each cache, and the server's peak RSS.
+
+The workspace is a copy of a real package of the standard library (cross-file context works).
+Usage: ``python bench/completion.py [--model PATH] [--out FILE] [--quick]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import statistics
+import sys
+import sysconfig
+import tempfile
+import time
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Nearest-rank percentile (None for no values)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[max(0, min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1))))], 2)
+
+
+def _rss(pid: int) -> tuple[float, float]:
+    fields = dict(line.split(":", 1) for line in open(f"/proc/{pid}/status") if ":" in line)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+class Session:
+    """A client of a server process, with small helpers."""
+
+    def __init__(self, client: LanguageClient) -> None:
+        self.client = client
+        self.versions: dict[str, int] = {}
+        self.texts: dict[str, str] = {}
+
+    def open(self, uri: str, text: str) -> None:
+        self.versions[uri] = 1
+        self.texts[uri] = text
+        self.client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=uri, language_id="python", version=1, text=text
+                )
+            )
+        )
+
+    def insert(self, uri: str, line: int, character: int, text: str) -> None:
+        self.versions[uri] += 1
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(
+                    uri=uri, version=self.versions[uri]
+                ),
+                content_changes=[
+                    types.TextDocumentContentChangePartial(
+                        range=types.Range(
+                            start=types.Position(line=line, character=character),
+                            end=types.Position(line=line, character=character),
+                        ),
+                        text=text,
+                    )
+                ],
+            )
+        )
+
+    async def complete(self, uri: str, line: int, character: int) -> tuple[float, str, str]:
+        """Latency (ms), source of the answer and its text."""
+        t = time.perf_counter()
+        result = await self.client.text_document_inline_completion_async(
+            types.InlineCompletionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                position=types.Position(line=line, character=character),
+                context=types.InlineCompletionContext(
+                    trigger_kind=types.InlineCompletionTriggerKind.Automatic
+                ),
+            )
+        )
+        ms = (time.perf_counter() - t) * 1000
+        items = result.items if result else []
+        if not items:
+            return ms, "none", ""
+        source = (
+            items[0].command.arguments[0]
+            if items[0].command and items[0].command.arguments
+            else "model"
+        )
+        return ms, source, items[0].insert_text
+
+    async def info(self) -> dict:
+        return await self.client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="qwen.modelInfo")
+        )
+
+
+async def start(model: Path, root: Path, completion: dict) -> tuple[Session, int]:
+    client = LanguageClient("bench", "1")
+    done = asyncio.Event()
+
+    @client.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)
+    def create(params: types.WorkDoneProgressCreateParams) -> None:
+        return None
+
+    @client.feature(types.PROGRESS)
+    def progress(params: types.ProgressParams) -> None:
+        if (
+            isinstance(params.value, dict)
+            and params.value.get("kind") == "end"
+            and "index" in str(params.token)
+        ):
+            done.set()
+
+    env = dict(os.environ, QWEN_LSP_CACHE_DIR=tempfile.mkdtemp(prefix="qwen-bench-"))
+    await client.start_io(sys.executable, "-m", "qwen_lsp", "serve", env=env)
+    caps = types.ClientCapabilities(window=types.WindowClientCapabilities(work_done_progress=True))
+    await client.initialize_async(
+        types.InitializeParams(
+            capabilities=caps,
+            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
+            initialization_options={
+                "models": {"byLanguage": {"python": str(model)}},
+                "completion": completion,
+            },
+        )
+    )
+    client.initialized(types.InitializedParams())
+    await asyncio.wait_for(done.wait(), 300)
+    return Session(client), client._server.pid  # type: ignore[union-attr]
+
+
+async def stop(session: Session) -> None:
+    await session.client.shutdown_async(None)
+    session.client.exit(None)
+    await session.client.stop()
+
+
+def _indented_lines(text: str, min_indent: int = 4) -> list[int]:
+    """Lines that start a statement inside a block (a cursor after their indentation)."""
+    out = []
+    for i, line in enumerate(text.split("\n")):
+        stripped = line.strip()
+        if (
+            len(line) - len(line.lstrip(" ")) >= min_indent
+            and len(stripped) > 12
+            and not stripped.startswith(("#", '"', "'", ")", "]", "}"))
+        ):
+            out.append(i)
+    return out
+
+
+async def bench_cold(session: Session, files: list[Path], samples: int) -> dict:
+    """First request in a new document, deep in the file: a full prompt, no KV reuse."""
+    times, reused, prompt_tokens = [], [], []
+    rng = random.Random(1)
+    for n, path in enumerate(files[:samples]):
+        text = path.read_text()
+        lines = [i for i in _indented_lines(text) if i > 400] or _indented_lines(text)
+        line = rng.choice(lines)
+        row = text.split("\n")[line]
+        indent = len(row) - len(row.lstrip())
+        # Cut the line after its indentation: the cursor sits where an editor leaves it.
+        edited = "\n".join([*text.split("\n")[:line], row[:indent], *text.split("\n")[line + 1 :]])
+        uri = (path.parent / f"cold_{n}_{path.name}").as_uri()
+        session.open(uri, edited)
+        ms, _source, _text = await session.complete(uri, line, indent)
+        info = await session.info()
+        times.append(ms)
+        last = info.get("last") or {}
+        reused.append(last.get("reused_tokens", 0))
+        prompt_tokens.append(last.get("prompt_tokens", 0))
+    return {
+        "samples": len(times),
+        "p50_ms": percentile(times, 50),
+        "p95_ms": percentile(times, 95),
+        "prompt_tokens_median": statistics.median(prompt_tokens) if prompt_tokens else None,
+        "reused_tokens_max": max(reused) if reused else None,
+    }
+
+
+async def bench_typing(session: Session, files: list[Path], lines_per_file: int) -> dict:
+    """Retype real lines char by char; every keystroke asks for a suggestion."""
+    latencies: dict[str, list[float]] = {}
+    all_ms: list[float] = []
+    rng = random.Random(2)
+    for n, path in enumerate(files):
+        text = path.read_text()
+        candidates = [i for i in _indented_lines(text) if i > 50]
+        if not candidates:
+            continue
+        start = rng.choice(candidates[: max(1, len(candidates) - lines_per_file)])
+        lines = text.split("\n")
+        target = lines[start : start + lines_per_file]
+        edited = "\n".join([*lines[:start], *[""] * len(target), *lines[start + lines_per_file :]])
+        uri = (path.parent / f"typing_{n}_{path.name}").as_uri()
+        session.open(uri, edited)
+        for k, line_text in enumerate(target):
+            row = start + k
+            for col, ch in enumerate(line_text):
+                session.insert(uri, row, col, ch)
+                ms, source, _suggestion = await session.complete(uri, row, col + 1)
+                latencies.setdefault(source, []).append(ms)
+                all_ms.append(ms)
+    return {
+        "keystrokes": len(all_ms),
+        "p50_ms": percentile(all_ms, 50),
+        "p95_ms": percentile(all_ms, 95),
+        "by_source": {
+            s: {"n": len(v), "p50_ms": percentile(v, 50), "p95_ms": percentile(v, 95)}
+            for s, v in latencies.items()
+        },
+    }
+
+
+async def bench_concurrency(
+    model: Path, root: Path, files: list[Path], levels: list[int], rounds: int
+) -> dict:
+    """Completions/s with N documents asking at once (caches off, so the model always runs)."""
+    session, _pid = await start(
+        model, root, {"cacheSize": 0, "crossFile": False, "multiline": "never", "maxTokens": 24}
+    )
+    out = {}
+    try:
+        # Eight distinct documents (copies where the package has fewer large files): two
+        # requests for one document would supersede each other.
+        texts = [files[i % len(files)].read_text() for i in range(8)]
+        uris = [(files[0].parent / f"conc_{i}.py").as_uri() for i in range(8)]
+        for uri, text in zip(uris, texts):
+            session.open(uri, text)
+        positions = []
+        for text in texts:
+            lines = _indented_lines(text)
+            positions.append(lines[len(lines) // 2] if lines else 0)
+        await session.complete(uris[0], positions[0], 4)  # load the model
+        for level in levels:
+            t = time.perf_counter()
+            done = 0
+            for r in range(rounds):
+                tasks = []
+                for i in range(level):
+                    uri = uris[i]
+                    # A fresh context every time: insert a marker comment above the cursor line.
+                    session.insert(uri, positions[i], 0, f"# r{level}-{r}-{i}\n")
+                    positions[i] += 1
+                    tasks.append(session.complete(uri, positions[i], 4))
+                await asyncio.gather(*tasks)
+                done += level
+            seconds = time.perf_counter() - t
+            out[str(level)] = {
+                "completions": done,
+                "seconds": round(seconds, 2),
+                "completions_per_s": round(done / seconds, 2),
+            }
+        info = await session.info()
+        out["scheduler"] = info.get("scheduler")
+    finally:
+        await stop(session)
+    base = out["1"]["completions_per_s"]
+    for level in levels:
+        out[str(level)]["speedup_vs_sequential"] = round(
+            out[str(level)]["completions_per_s"] / base, 2
+        )
+    return out
+
+
+async def main_async(args: argparse.Namespace) -> dict:
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    workdir = Path(tempfile.mkdtemp(prefix="qwen-bench-ws-"))
+    root = workdir / "email"
+    shutil.copytree(stdlib / "email", root, ignore=shutil.ignore_patterns("__pycache__"))
+    files = sorted(
+        (p for p in root.rglob("*.py") if p.stat().st_size > 20_000),
+        key=lambda p: -p.stat().st_size,
+    )
+    model = Path(args.model).resolve()
+    session, pid = await start(model, root, {})
+    result: dict = {"model": str(model), "machine": {"cpus": os.cpu_count()}}
+    try:
+        t = time.perf_counter()
+        warm_uri = (root / "warm.py").as_uri()
+        session.open(warm_uri, "def f(x):\n    ")
+        await session.complete(warm_uri, 1, 4)
+        result["first_request_with_model_load_ms"] = round((time.perf_counter() - t) * 1000, 1)
+        info = await session.info()
+        result["model_info"] = (
+            {
+                k: info["loaded"][0][k]
+                for k in ("name", "quantization", "load_seconds", "model_bytes")
+            }
+            if info["loaded"]
+            else None
+        )
+        result["cold"] = await bench_cold(session, files * 3, 4 if args.quick else 12)
+        result["typing"] = await bench_typing(
+            session, files[:2] if args.quick else files[:4], 3 if args.quick else 6
+        )
+        info = await session.info()
+        result["rates"] = {
+            k: info.get(k)
+            for k in (
+                "prompt_tokens_per_s",
+                "decode_tokens_per_s",
+                "completion_cache_hit_rate",
+                "typing_as_suggested_hit_rate",
+                "answered_by",
+                "syntax_rejected",
+                "syntax_truncated",
+                "empty",
+            )
+        }
+        result["rates"]["kv_prefix_hit_rate"] = (
+            info["loaded"][0]["kv_prefix_hit_rate"] if info["loaded"] else None
+        )
+        result["rates"]["kv_reused_token_share"] = (
+            info["loaded"][0]["kv_reused_token_share"] if info["loaded"] else None
+        )
+        rss, peak = _rss(pid)
+        result["server_rss_mb"] = round(rss, 1)
+        result["server_peak_rss_mb"] = round(peak, 1)
+    finally:
+        await stop(session)
+    result["concurrency"] = await bench_concurrency(
+        model, root, files, [1, 2, 4, 8], 2 if args.quick else 4
+    )
+    shutil.rmtree(workdir, ignore_errors=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=str(REPO / "qwen_lsp" / "models" / "python"))
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
+    args = parser.parse_args()
+    result = asyncio.run(main_async(args))
+    out = json.dumps(result, indent=2)
+    print(out)
+    if args.out:
+        args.out.write_text(out + "\n")
+
+
+if __name__ == "__main__":
+    main()
