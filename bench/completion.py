@@ -42,7 +42,8 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 def _rss(pid: int) -> tuple[float, float]:
-    fields = dict(line.split(":", 1) for line in open(f"/proc/{pid}/status") if ":" in line)
+    with open(f"/proc/{pid}/status") as fh:
+        fields = dict(line.split(":", 1) for line in fh if ":" in line)
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
@@ -244,7 +245,7 @@ async def bench_concurrency(
         # requests for one document would supersede each other.
         texts = [files[i % len(files)].read_text() for i in range(8)]
         uris = [(files[0].parent / f"conc_{i}.py").as_uri() for i in range(8)]
-        for uri, text in zip(uris, texts):
+        for uri, text in zip(uris, texts, strict=True):
             session.open(uri, text)
         positions = []
         for text in texts:
