@@ -23,6 +23,8 @@ from qwen_lsp.training.corpus import (
     tree_package,
 )
 
+from .conftest import needs_humaneval
+
 
 @pytest.mark.parametrize(
     "expr,expected",
@@ -120,6 +122,7 @@ def _variant(i: int) -> str:
     return "\n\n".join(lines)
 
 
+@needs_humaneval
 def test_build_corpus_dedup_split_and_contamination(tmp_path: Path) -> None:
     problems = load_humaneval()
     leak = problems[0]["prompt"] + problems[0]["canonical_solution"]
@@ -174,6 +177,7 @@ def test_choose_heldout_by_package() -> None:
     assert held == choose_heldout(sizes, 0.05)  # stable
 
 
+@needs_humaneval
 def test_contamination_index() -> None:
     idx = ContaminationIndex.from_problems(load_humaneval()[:5])
     p = load_humaneval()[1]

@@ -162,13 +162,12 @@ def test_onnx_logits_match_transformers(name: str) -> None:
     np.testing.assert_allclose(logits[0, -1], np.array(exp["last_logits"]["logits"]), atol=1e-4)
 
 
-# -- fresh exports of the training module ------------------------------------------------------
-torch = pytest.importorskip("torch")
-transformers = pytest.importorskip("transformers")
-
-
+# -- fresh exports of the training module (needs the ``train`` extra) --------------------------
 @pytest.mark.parametrize("arch", ["qwen2", "qwen3"])
 def test_fresh_export_matches_pytorch_and_transformers(arch: str, tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    pytest.importorskip("onnx")
     from qwen_lsp.training.export import export_onnx, logits_parity
     from qwen_lsp.training.model import PRESETS, QwenDecoder
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("safetensors")
+
 import dataclasses
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 from qwen_lsp.training.gpu_job import JOIN_SH, PART_BYTES, pack_weights, split_file, unpack_weights
 from qwen_lsp.training.model import PRESETS, QwenDecoder, load_hf, save_hf

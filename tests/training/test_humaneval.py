@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
+pytest.importorskip("torch")
+
 import dataclasses
 from pathlib import Path
 
 import numpy as np
-import pytest
 import torch
 
 from qwen_lsp.training import FILE_SEP_ID, FIM_MIDDLE_ID, FIM_PREFIX_ID, FIM_SUFFIX_ID
@@ -28,6 +31,10 @@ from qwen_lsp.training.humaneval import (
 )
 from qwen_lsp.training.model import PRESETS, QwenDecoder
 from qwen_lsp.training.tokenizer import encode_plain
+
+from .conftest import needs_humaneval
+
+pytestmark = needs_humaneval
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("onnx")
+pytest.importorskip("transformers")
+
 import dataclasses
 import hashlib
 import json
@@ -9,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import onnx
-import pytest
 import torch
 from onnx import TensorProto
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
+pytest.importorskip("torch")
+
 import json
 from pathlib import Path
-
-import pytest
 
 from qwen_lsp.training.train import TrainConfig, lr_at, run_training
 
