@@ -11,8 +11,31 @@ from __future__ import annotations
 import tree_sitter as ts
 
 from .findings import Edit, Finding, Fix, Severity
+from .rules import Rule
 
 RULE_ID = "QL001"
+RULE = Rule(
+    RULE_ID,
+    "syntax-error",
+    ("*",),
+    Severity.ERROR,
+    "syntax",
+    "Code the language's grammar cannot parse (every supported language).",
+    """
+**What.** tree-sitter could not parse part of the file: a token is missing (`)`, `]`, `:`,
+`;`...), a bracket is never closed or closed twice, or a token appears where the grammar does
+not allow it.
+
+**Why.** The file will not compile or import; everything after the error may be misread by the
+editor too.
+
+**Fix.** When tree-sitter knows the missing token, the quick fix inserts it ("Insert `)`");
+for a bracket that is never closed, a fix inserts the closer at the end of its line (not
+preferred: the right place may be further on).
+""",
+    fixable=True,
+    origin=__name__,
+)
 _MAX_FINDINGS = 50
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
 _CLOSERS = {v: k for k, v in _OPENERS.items()}

@@ -1,0 +1,64 @@
+"""A bounded, thread-safe cache of analysis results keyed by the text they were computed from.
+
+Why keyed by text: a keystroke changes one function; every other function, class and
+statement keeps its exact bytes (only its offset moves), so its results are reused by looking
+up those bytes, and shifted to the new offset. That is what lets rules run on the changed
+region only, without tracking edits: the tree-sitter tree says where the regions are, the
+cache says which of them are new.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+from typing import Any
+
+
+class ResultCache:
+    """LRU of ``key -> value``, bounded by the total size of the text in the keys."""
+
+    def __init__(self, max_bytes: int = 32 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: Hashable) -> Any | None:
+        """The cached value, or None."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return entry[0]
+
+    def put(self, key: Hashable, value: Any, size: int) -> None:
+        """Store ``value``; ``size`` is what the entry costs (the key text's length)."""
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            self._entries[key] = (value, size)
+            self._bytes += size
+            while self._bytes > self.max_bytes and self._entries:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._bytes -= dropped
+
+    def clear(self) -> None:
+        """Forget everything (after rules change, in tests)."""
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+# The cache the language server shares between documents and sessions. ``qwen-lsp check``
+# passes none: every file is seen once.
+SHARED = ResultCache()
