@@ -201,7 +201,7 @@ def cmd_prepare(args: argparse.Namespace) -> dict[str, Any]:
         vocab = 2048 if args.smoke else args.vocab
         tok = train_tokenizer(sample(), vocab_size=vocab)
         report["tokenizer"] = {"vocab": tok.get_vocab_size(), "seconds": round(time.time() - t1, 1)}
-    tok.save(str(data_dir / "tokenizer.json"))
+    tok.save(str(data_dir / "tokenizer.json"), pretty=False)  # compact: counts against 30 MB
     _log(f"tokenizer: {report['tokenizer']}")
     t2 = time.time()
     report["tokens"] = encode_corpus(tok, corpus_dir, data_dir)

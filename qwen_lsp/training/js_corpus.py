@@ -7,7 +7,8 @@ Writes ``train.jsonl.xz``, ``heldout.jsonl.xz`` and ``manifest.json`` (packages,
 licences, files, bytes, drop reasons) and copies ``HumanEval.jsonl.gz`` next to the folder
 (``.carry/``) for the GPU job's contamination check and evaluation. ``--max-mib`` caps the
 compressed size (the carry limit is 64 MiB per call, shared with anything else carried): when
-the corpus is larger, whole training packages are left out, largest first, and recorded.
+the corpus is larger (estimated from a sample's ratio), whole training packages are left out,
+largest first, and recorded.
 """
 
 from __future__ import annotations
@@ -55,39 +56,45 @@ def main(argv: list[str] | None = None) -> int:
         humaneval=None,
     )
     print(json.dumps(manifest["totals"]), flush=True)
-    # Cap the compressed size by dropping the largest training packages (estimated from a
-    # first compression's ratio), never held-out ones.
-    size = compress(work / "train.jsonl", out / "train.jsonl.xz")
-    held_size = compress(work / "heldout.jsonl", out / "heldout.jsonl.xz")
-    limit = args.max_mib * 2**20 - held_size - 1_000_000
+    # Cap the compressed size: estimate the ratio on a sample, leave out the largest training
+    # packages (never held-out ones) until the estimate fits, then compress once.
+    held_size = compress(work / "heldout.jsonl", out / "heldout.jsonl.xz.tmp")
+    raw = (work / "train.jsonl").stat().st_size
+    with open(work / "train.jsonl", "rb") as f:
+        sample = f.read(16 << 20)
+    ratio = len(lzma.compress(sample, preset=9 | lzma.PRESET_EXTREME)) / max(1, len(sample))
+    limit = args.max_mib * 2**20 * 0.98 - held_size
     left_out: list[str] = []
-    if size > limit:
-        raw = (work / "train.jsonl").stat().st_size
-        keep_raw = raw * limit / size * 0.97
+    src = work / "train.jsonl"
+    if raw * ratio > limit * 0.97:
         sizes: dict[str, int] = {}
-        with open(work / "train.jsonl", encoding="utf-8") as f:
+        with open(src, encoding="utf-8") as f:
             for line in f:
                 rec = json.loads(line)
                 sizes[rec["package"]] = sizes.get(rec["package"], 0) + len(line.encode())
         total = sum(sizes.values())
         for name, n in sorted(sizes.items(), key=lambda x: -x[1]):
-            if total <= keep_raw:
+            if total * ratio <= limit * 0.97:
                 break
             left_out.append(name)
             total -= n
         drop = set(left_out)
+        src = work / "train.capped.jsonl"
         with (
             open(work / "train.jsonl", encoding="utf-8") as f,
-            open(work / "train.capped.jsonl", "w", encoding="utf-8") as g,
+            open(src, "w", encoding="utf-8") as g,
         ):
             for line in f:
                 if json.loads(line)["package"] not in drop:
                     g.write(line)
-        size = compress(work / "train.capped.jsonl", out / "train.jsonl.xz")
         for p in manifest["packages"]:
             if p["name"] in drop:
                 p["split"] = "left-out (carry size cap)"
         manifest["left_out_for_size"] = left_out
+    size = compress(src, out / "train.jsonl.xz.tmp")
+    # Replace the carried files only when both are complete.
+    (out / "train.jsonl.xz.tmp").replace(out / "train.jsonl.xz")
+    (out / "heldout.jsonl.xz.tmp").replace(out / "heldout.jsonl.xz")
     manifest["compressed_bytes"] = {"train.jsonl.xz": size, "heldout.jsonl.xz": held_size}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     he = find_humaneval()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -213,3 +214,46 @@ def test_npm_packages(tmp_path: Path) -> None:
     kept = {p["name"]: p for p in m["packages"]}
     assert kept["gpl-thing"]["files"] == 0
     assert kept["@scope/lib"]["dropped"].get("bundle") == 1
+
+
+def test_js_corpus_cli_caps_size(tmp_path: Path) -> None:
+    from qwen_lsp.training.js_corpus import main
+
+    nm = tmp_path / "node_modules"
+    for k in range(6):
+        d = nm / f"pkg{k}"
+        (d / "lib").mkdir(parents=True)
+        (d / "package.json").write_text(
+            json.dumps({"name": f"pkg{k}", "version": "1.0.0", "license": "MIT"})
+        )
+        body = "".join(
+            f"export function f{k}_{i}(a{i}) {{\n  return a{i} * {i * 7 + k} + {os.urandom(24).hex()!r};\n}}\n"
+            for i in range(400 * (k + 1))
+        )
+        (d / "lib" / "index.js").write_text(body)
+    out = tmp_path / "carry" / "js_corpus"
+    rc = main(
+        [
+            "--node-modules",
+            str(nm),
+            "--out",
+            str(out),
+            "--work",
+            str(tmp_path / "w"),
+            "--max-mib",
+            "0.15",
+            "--workers",
+            "1",
+            "--heldout-fraction",
+            "0",
+        ]
+    )
+    assert rc == 0
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["left_out_for_size"], "the cap must leave out the largest package"
+    assert (out / "train.jsonl.xz").stat().st_size + (
+        out / "heldout.jsonl.xz"
+    ).stat().st_size < 0.15 * 2**20
+    assert not list(out.glob("*.tmp"))
+    names = {r["package"] for r in read_corpus(out / "train.jsonl.xz")}
+    assert names and not (names & set(m["left_out_for_size"]))
