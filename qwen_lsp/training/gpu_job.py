@@ -48,13 +48,22 @@ REPO = HERE.parents[1]
 
 def _install_code(work: Path) -> None:
     """Copy this package to ``work/code`` and import from there (see the module docstring)."""
+    import hashlib
+
     code = work / "code"
     target = code / "qwen_lsp" / "training"
     if target.resolve() != HERE:
-        if target.exists():
-            shutil.rmtree(target)
-        shutil.copytree(HERE, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        (code / "qwen_lsp" / "__init__.py").write_text('"""Training-only copy."""\n')
+        digest = hashlib.sha256(
+            b"".join(p.read_bytes() for p in sorted(HERE.glob("*.py")))
+        ).hexdigest()
+        stamp = code / "DIGEST"
+        # Replace the copy only when the code changed: detached runs may be using it.
+        if not (stamp.exists() and stamp.read_text() == digest and target.exists()):
+            if target.exists():
+                shutil.rmtree(target)
+            shutil.copytree(HERE, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            (code / "qwen_lsp" / "__init__.py").write_text('"""Training-only copy."""\n')
+            stamp.write_text(digest)
     sys.path.insert(0, str(code))
 
 
