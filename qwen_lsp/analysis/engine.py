@@ -65,7 +65,7 @@ def analyze(
     if wanted(SYNTAX_RULE):
         findings.extend(syntax_findings(snapshot.tree, snapshot.data))
     ctx = FileContext(snapshot, snapshot.tree, cache)
-    for runner in _runners(ctx.language_id):
+    for runner in () if ctx.is_generated else _runners(ctx.language_id):
         try:
             findings.extend(f for f in runner(ctx, wanted) if wanted(f.rule))
         except Exception:

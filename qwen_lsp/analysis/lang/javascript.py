@@ -4,13 +4,11 @@ the scope reasoning is here."""
 
 from __future__ import annotations
 
-import re
-
 import tree_sitter as ts
 
 from ..base import FileContext
 from ..findings import Edit, Finding, Fix
-from ..query_rules import QuerySpec, RuleMatch, analyzer
+from ..query_rules import QuerySpec, RuleMatch, analyzer, context_filter
 
 _FUNCTIONS = frozenset(
     {
@@ -54,9 +52,29 @@ def _is_module(ctx: FileContext) -> bool:
     return b"require(" in data or b"module.exports" in data or b"exports." in data
 
 
+def _is_word_at(data: bytes, i: int, n: int) -> bool:
+    """Whether ``data[i:i+n]`` is a whole identifier that is not a property (``.name``);
+    a spread (``...name``) counts."""
+    before = data[i - 1 : i]
+    after = data[i + n : i + n + 1]
+    if after and (after.isalnum() or after in b"_$"):
+        return False
+    if before and (before.isalnum() or before in b"_$#"):
+        return False
+    return not (before == b"." and data[i - 3 : i] != b"...")
+
+
 def _occurs_elsewhere(data: bytes, name: bytes, lo: int, hi: int, at: int) -> bool:
-    pattern = re.compile(rb"(?<![\w$#])(?:(?<=\.\.\.)|(?<!\.))" + re.escape(name) + rb"(?![\w$])")
-    return any(m.start() != at for m in pattern.finditer(data, lo, hi))
+    """Whether ``name`` occurs as a word in ``data[lo:hi]`` other than at ``at``: first
+    after the declaration (where uses usually are), then before it (hoisting)."""
+    n = len(name)
+    for a, b in ((at + n, hi), (lo, at)):
+        i = data.find(name, a, b)
+        while i != -1:
+            if _is_word_at(data, i, n):
+                return True
+            i = data.find(name, i + 1, b)
+    return False
 
 
 def _declaration_scope(node: ts.Node) -> tuple[ts.Node | None, ts.Node | None, bool]:
@@ -255,3 +273,38 @@ def missing_await(ctx: FileContext, spec: QuerySpec, matches: list[RuleMatch]) -
             )
         )
     return out
+
+
+@context_filter("javascript.block_scoped_file")
+def block_scoped_file(ctx: FileContext, match: RuleMatch) -> bool:
+    """The file is TypeScript or already declares with ``let``/``const``; and the `var` is
+    not an ambient declaration (``declare var`` is how `.d.ts` files declare globals)."""
+    if ctx.path.endswith((".d.ts", ".d.mts", ".d.cts")):
+        return False
+    span = match.get("finding")
+    node = ctx.node_at(*span) if span else None
+    if node is not None and node.parent is not None and node.parent.type == "ambient_declaration":
+        return False
+    if ctx.language_id != "javascript":
+        return True
+    cached = ctx.memo.get("block_scoped")
+    if cached is None:
+        data = ctx.data
+        cached = ctx.memo["block_scoped"] = (b"const " in data or b"let " in data) and any(
+            n.type == "lexical_declaration" for n in _top_and_nested(ctx.root)
+        )
+    return bool(cached)
+
+
+def _top_and_nested(root: ts.Node, limit: int = 5000):
+    """Nodes of the tree in pre-order, at most ``limit`` (enough to find one declaration)."""
+    cursor = root.walk()
+    seen = 0
+    while seen < limit:
+        yield cursor.node
+        seen += 1
+        if cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return
