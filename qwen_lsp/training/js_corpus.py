@@ -98,8 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     manifest["compressed_bytes"] = {"train.jsonl.xz": size, "heldout.jsonl.xz": held_size}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     he = find_humaneval()
-    if he is not None:
-        shutil.copyfile(he, out.parent / "HumanEval.jsonl.gz")
+    dest = out.parent / "HumanEval.jsonl.gz"
+    if he is not None and not (dest.exists() and dest.resolve() == he.resolve()):
+        shutil.copyfile(he, dest)
     print(
         json.dumps({"compressed": manifest["compressed_bytes"], "left_out": left_out}), flush=True
     )
