@@ -1,0 +1,1 @@
+"""Real-client tests: VS Code (Node), Neovim, Emacs, the browser playground."""
