@@ -19,6 +19,7 @@ def register_all(server: QwenLanguageServer) -> None:
         commands,
         diagnostics,
         documents,
+        explain_log,
         inline_completion,
         lifecycle,
         navigation,
@@ -26,6 +27,6 @@ def register_all(server: QwenLanguageServer) -> None:
     )
 
     for module in (
-        lifecycle, documents, diagnostics, code_actions, symbols, navigation, inline_completion, commands,
+        lifecycle, documents, diagnostics, code_actions, symbols, navigation, inline_completion, commands, explain_log,
     ):
         module.register(server)
