@@ -141,6 +141,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     return run_check(args)
 
 
+def cmd_explain_log(args: argparse.Namespace) -> int:
+    """Explain an error log or traceback at the workspace lines it points to."""
+    from .analysis.cli import run_explain_log
+
+    return run_explain_log(args)
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     """Index folders and print statistics (fills the on-disk cache)."""
     from .index.indexer import WorkspaceIndexer
@@ -209,6 +216,18 @@ def cmd_languages(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_playground(args: argparse.Namespace) -> int:
+    """Serve the browser playground (page and WebSocket language server on one port)."""
+    from .playground import PlaygroundError, load_settings, run_playground
+
+    try:
+        run_playground(args.host, args.port, load_settings(args.settings), args.open)
+    except PlaygroundError as exc:
+        print(f"qwen-lsp: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``qwen-lsp``."""
     parser = argparse.ArgumentParser(
@@ -263,8 +282,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="print diagnostics for files and folders")
     p.add_argument("paths", nargs="+")
     p.add_argument("--format", choices=["text", "json", "sarif"], default="text")
-    p.add_argument("--select", default="", help="comma-separated rule ids to report (default: all)")
-    p.add_argument("--ignore", default="", help="comma-separated rule ids to skip")
+    p.add_argument(
+        "--select", default="", help="rule ids or prefixes to report, e.g. QL1,QL301 (default: all)"
+    )
+    p.add_argument("--ignore", default="", help="rule ids or prefixes to skip, e.g. QL2")
+    p.add_argument("--no-performance-hints", action="store_true", help="skip QL2xx hints")
+    p.add_argument("--statistics", action="store_true", help="print counts per rule on stderr")
     p.add_argument(
         "--fail-on",
         default="warning",
@@ -272,6 +295,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit with 1 when findings at or above this severity exist",
     )
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("explain-log", help="explain an error log or traceback (FILE or - for stdin)")
+    p.add_argument("file", metavar="FILE|-")
+    p.add_argument("--root", action="append", help="workspace folder (default: the current one)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=cmd_explain_log)
 
     p = sub.add_parser("index", help="index folders and print statistics")
     p.add_argument("paths", nargs="+")
@@ -286,6 +315,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("languages", help="list supported languages")
     p.set_defaults(func=cmd_languages)
+
+    p = sub.add_parser("playground", help="serve the browser playground and its language server")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback)")
+    p.add_argument("--port", type=int, default=8765, help="port (0: any free port)")
+    p.add_argument("--settings", help="server settings for the page: a JSON object or a JSON file")
+    p.add_argument("--open", action="store_true", help="open the page in the default browser")
+    p.set_defaults(func=cmd_playground)
     return parser
 
 

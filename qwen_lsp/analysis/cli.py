@@ -1,10 +1,12 @@
-"""``qwen-lsp check``: diagnostics for files and folders, as text, JSON or SARIF 2.1.0."""
+"""``qwen-lsp check`` (diagnostics for files and folders, as text, JSON or SARIF 2.1.0) and
+``qwen-lsp explain-log`` (a log or traceback explained at the workspace lines it points to)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,9 +15,10 @@ from .. import __version__
 from ..index.scanner import scan
 from ..syntax.document import Document
 from ..syntax.languages import default_registry
-from ..syntax.text import PositionEncoding
+from ..syntax.text import PositionEncoding, TextBuffer
 from .engine import AnalysisOptions, analyze
-from .findings import Finding, Severity
+from .findings import Finding, Fix, Severity
+from .rules import default_rules, parse_ids
 
 _FAIL_LEVELS = {"error": 1, "warning": 2, "information": 3, "hint": 4, "never": 0}
 _SARIF_LEVEL = {
@@ -36,6 +39,7 @@ class Located:
     end_line: int
     end_column: int
     finding: Finding
+    buffer: TextBuffer | None = None  # to place the fix's edits
 
 
 def _files(paths: list[str]) -> Iterator[tuple[Path, str]]:
@@ -58,7 +62,14 @@ def _files(paths: list[str]) -> Iterator[tuple[Path, str]]:
 def check_paths(
     paths: list[str], options: AnalysisOptions, select: frozenset[str] = frozenset()
 ) -> list[Located]:
-    """Analyse every file under ``paths``."""
+    """Analyse every file under ``paths`` (``select``: only these rule ids or prefixes)."""
+    if select:
+        options = AnalysisOptions(
+            syntax=options.syntax,
+            disabled=options.disabled,
+            performance_hints=options.performance_hints,
+            select=options.select | select,
+        )
     registry = default_registry()
     out: list[Located] = []
     for path, language_id in _files(paths):
@@ -76,19 +87,91 @@ def check_paths(
             registry.by_id(language_id),
             PositionEncoding.UTF16,
         )
-        snapshot = doc.snapshot()
-        for f in analyze(snapshot, options):
-            if select and f.rule not in select:
-                continue
+        for f in analyze(doc.snapshot(), options):
             sl, sc = doc.buffer.position_of_offset(f.start, PositionEncoding.UTF32)
             el, ec = doc.buffer.position_of_offset(f.end, PositionEncoding.UTF32)
-            out.append(Located(str(path), sl + 1, sc + 1, el + 1, ec + 1, f))
+            out.append(Located(str(path), sl + 1, sc + 1, el + 1, ec + 1, f, doc.buffer))
     return out
 
 
+def _sarif_fix(r: Located, fix: Fix) -> dict:
+    buffer = r.buffer
+    replacements = []
+    for e in fix.edits:
+        if buffer is None:
+            break
+        sl, sc = buffer.position_of_offset(e.start, PositionEncoding.UTF32)
+        el, ec = buffer.position_of_offset(e.end, PositionEncoding.UTF32)
+        replacements.append(
+            {
+                "deletedRegion": {
+                    "startLine": sl + 1,
+                    "startColumn": sc + 1,
+                    "endLine": el + 1,
+                    "endColumn": ec + 1,
+                },
+                "insertedContent": {"text": e.text},
+            }
+        )
+    return {
+        "description": {"text": fix.title},
+        "artifactChanges": [
+            {
+                "artifactLocation": {"uri": Path(r.path).resolve().as_uri()},
+                "replacements": replacements,
+            }
+        ],
+    }
+
+
 def sarif(results: list[Located]) -> dict:
-    """A SARIF 2.1.0 log of the results."""
-    rules = sorted({r.finding.rule for r in results})
+    """A SARIF 2.1.0 log of the results: the rules with their documentation, every result
+    with its location and fixes (columns in Unicode code points)."""
+    registry = default_rules()
+    rule_ids = sorted({r.finding.rule for r in results})
+    descriptors = []
+    for rule_id in rule_ids:
+        rule = registry.get(rule_id)
+        if rule is None:
+            descriptors.append({"id": rule_id, "shortDescription": {"text": rule_id}})
+            continue
+        descriptors.append(
+            {
+                "id": rule.id,
+                "name": rule.name,
+                "shortDescription": {"text": rule.summary},
+                "fullDescription": {"text": rule.summary},
+                "help": {"text": rule.explain.strip(), "markdown": rule.explanation()},
+                "helpUri": rule.help_uri,
+                "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
+                "properties": {"category": rule.category, "languages": list(rule.languages)},
+            }
+        )
+    sarif_results = []
+    for r in results:
+        result: dict = {
+            "ruleId": r.finding.rule,
+            "ruleIndex": rule_ids.index(r.finding.rule),
+            "level": _SARIF_LEVEL[r.finding.severity],
+            "message": {"text": r.finding.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": Path(r.path).resolve().as_uri()},
+                        "region": {
+                            "startLine": r.line,
+                            "startColumn": r.column,
+                            "endLine": r.end_line,
+                            "endColumn": r.end_column,
+                        },
+                    }
+                }
+            ],
+        }
+        fixes = [_sarif_fix(r, f) for f in r.finding.fixes if f.edits and r.buffer is not None]
+        if fixes:
+            result["fixes"] = fixes
+        sarif_results.append(result)
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -99,31 +182,11 @@ def sarif(results: list[Located]) -> dict:
                         "name": "qwen-lsp",
                         "version": __version__,
                         "informationUri": "https://github.com/qwen-lsp/qwen-lsp",
-                        "rules": [{"id": r, "shortDescription": {"text": r}} for r in rules],
+                        "rules": descriptors,
                     }
                 },
-                "results": [
-                    {
-                        "ruleId": r.finding.rule,
-                        "ruleIndex": rules.index(r.finding.rule),
-                        "level": _SARIF_LEVEL[r.finding.severity],
-                        "message": {"text": r.finding.message},
-                        "locations": [
-                            {
-                                "physicalLocation": {
-                                    "artifactLocation": {"uri": Path(r.path).resolve().as_uri()},
-                                    "region": {
-                                        "startLine": r.line,
-                                        "startColumn": r.column,
-                                        "endLine": r.end_line,
-                                        "endColumn": r.end_column,
-                                    },
-                                }
-                            }
-                        ],
-                    }
-                    for r in results
-                ],
+                "columnKind": "unicodeCodePoints",
+                "results": sarif_results,
             }
         ],
     }
@@ -131,9 +194,14 @@ def sarif(results: list[Located]) -> dict:
 
 def run_check(args: argparse.Namespace) -> int:
     """Entry point of ``qwen-lsp check``; returns the exit code."""
-    select = frozenset(s.strip() for s in args.select.split(",") if s.strip())
-    ignore = frozenset(s.strip() for s in args.ignore.split(",") if s.strip())
-    results = check_paths(args.paths, AnalysisOptions(disabled=ignore), select)
+    select = parse_ids(args.select)
+    ignore = parse_ids(args.ignore)
+    options = AnalysisOptions(
+        disabled=ignore,
+        select=select,
+        performance_hints=not getattr(args, "no_performance_hints", False),
+    )
+    results = check_paths(args.paths, options)
     if args.format == "json":
         print(
             json.dumps(
@@ -160,8 +228,36 @@ def run_check(args: argparse.Namespace) -> int:
         for r in results:
             fix = f"  [fix: {r.finding.fix.title}]" if r.finding.fix else ""
             print(
-                f"{r.path}:{r.line}:{r.column}: {r.finding.rule} {r.finding.severity.name.lower()}: {r.finding.message}{fix}"
+                f"{r.path}:{r.line}:{r.column}: {r.finding.rule} "
+                f"{r.finding.severity.name.lower()}: {r.finding.message}{fix}"
             )
         print(f"{len(results)} finding(s)", file=sys.stderr)
+    if getattr(args, "statistics", False):
+        counts = Counter(r.finding.rule for r in results)
+        for rule_id, count in sorted(counts.items()):
+            rule = default_rules().get(rule_id)
+            print(f"{count:7d}  {rule_id}  {rule.name if rule else ''}", file=sys.stderr)
     threshold = _FAIL_LEVELS[args.fail_on]
     return 1 if threshold and any(int(r.finding.severity) <= threshold for r in results) else 0
+
+
+def run_explain_log(args: argparse.Namespace) -> int:
+    """Entry point of ``qwen-lsp explain-log``: prints the explanation; 0, or 2 when the log
+    cannot be read."""
+    from .logs import FileWorkspace, analyze_log
+
+    if args.file == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(args.file).read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            print(f"qwen-lsp: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+            return 2
+    roots = [Path(r) for r in (args.root or [str(Path.cwd())])]
+    report = analyze_log(text, FileWorkspace(roots))
+    if args.format == "json":
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        print(report.to_text(), end="")
+    return 0
