@@ -64,6 +64,16 @@ def _is_word_at(data: bytes, i: int, n: int) -> bool:
     return not (before == b"." and data[i - 3 : i] != b"...")
 
 
+def _occurs_in(data: bytes, name: bytes, lo: int, hi: int) -> bool:
+    """Whether ``name`` occurs as a word in ``data[lo:hi]``."""
+    i = data.find(name, lo, hi)
+    while i != -1:
+        if _is_word_at(data, i, len(name)):
+            return True
+        i = data.find(name, i + 1, hi)
+    return False
+
+
 def _occurs_elsewhere(data: bytes, name: bytes, lo: int, hi: int, at: int) -> bool:
     """Whether ``name`` occurs as a word in ``data[lo:hi]`` other than at ``at``: first
     after the declaration (where uses usually are), then before it (hoisting)."""
@@ -194,13 +204,20 @@ def unused_variables(ctx: FileContext, spec: QuerySpec, matches: list[RuleMatch]
                 continue
             if scope.type == "program" and not module:
                 continue
-            if _occurs_elsewhere(data, name, scope.start_byte, scope.end_byte, start):
+            if declaration.type == "import_statement":
+                # The module path ("./whole.js") is not a use of `whole`.
+                if _occurs_in(data, name, scope.start_byte, declaration.start_byte) or (
+                    _occurs_in(data, name, declaration.end_byte, scope.end_byte)
+                ):
+                    continue
+            elif _occurs_elsewhere(data, name, scope.start_byte, scope.end_byte, start):
                 continue
             what = "imported" if capture == "decl.import" else "declared"
             out.append(
                 Finding(
                     spec.rule.id,
-                    f"`{name.decode()}` is {what} but never used",
+                    f"`{name.decode()}` is {what} but never used: dead code, or the use it was "
+                    "meant for has a typo",
                     start,
                     end,
                     spec.severity,

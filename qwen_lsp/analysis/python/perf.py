@@ -153,7 +153,7 @@ def _note_membership(node: ts.Node, w: Walker) -> None:
         return
     container = node.named_children[1]
     if container.type == "identifier":
-        w.scope.fact("membership").append((container, w.loops[-1], w.loops[0]))
+        w.function_scope().fact("membership").append((container, w.loops[-1], w.loops[0]))
 
 
 def _mutated_in(name: str, loop: ts.Node, w: Walker) -> bool:
@@ -279,7 +279,7 @@ def _note_string_plus(node: ts.Node, w: Walker) -> None:
             None,
         )
         if loop is not None:
-            w.scope.fact("string-plus").append((node, left, loop))
+            w.function_scope().fact("string-plus").append((node, left, loop))
 
 
 @on_scope_end
@@ -384,7 +384,7 @@ def _note_range_len(node: ts.Node, w: Walker) -> None:
     seq = inner_args.named_children[0]
     if not dotted(seq, data):
         return
-    w.scope.fact("range-len").append((node, left, right, seq))
+    w.function_scope().fact("range-len").append((node, left, right, seq))
 
 
 def _is_store(node: ts.Node) -> bool:
@@ -498,7 +498,7 @@ def _note_regex(node: ts.Node, w: Walker) -> None:
         return
     if not _plain_string(args.named_children[0]):
         return
-    w.scope.fact("regex").append((node, name[3:], args, w.loops[0]))
+    w.function_scope().fact("regex").append((node, name[3:], args, w.loops[0]))
 
 
 @on_scope_end

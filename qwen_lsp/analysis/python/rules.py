@@ -484,7 +484,9 @@ def _unused_imports(scope: Scope, w: Walker) -> None:
                 Finding(
                     UNUSED_IMPORT.id,
                     f"`{shown}` is imported but never used"
-                    + (" in this function" if scope.kind == "function" else ""),
+                    + (" in this function" if scope.kind == "function" else "")
+                    + ": the import still runs, and tells readers about a dependency that "
+                    "is not there",
                     b.value.start_byte,
                     b.value.end_byte,
                     UNUSED_IMPORT.severity,
@@ -515,7 +517,7 @@ def _unused_variables(scope: Scope, w: Walker) -> None:
                 )
             elif b.kind == "except" and b.stmt is not None:
                 fix = _unused_except_fix(b)
-                message = f"exception bound to `{name}` is never used"
+                message = f"exception bound to `{name}` is never used: drop `as {name}`, or use it"
             else:
                 continue
             w.report(
@@ -565,7 +567,7 @@ def _unused_except_fix(b: Binding) -> Fix | None:
 def _note_plus(node: ts.Node, w: Walker) -> None:
     op = node.child_by_field_name("operator")
     if op is not None and op.type in ("+", "+="):
-        w.scope.fact("plus").append(node)
+        w.function_scope().fact("plus").append(node)
 
 
 def _operand_type(node: ts.Node, scope: Scope, data: bytes) -> str | None:
@@ -724,7 +726,7 @@ def _deref_kind(ident: ts.Node) -> str | None:
 def _note_chain(node: ts.Node, w: Walker) -> None:
     inner = node.child_by_field_name("object" if node.type == "attribute" else "value")
     if inner is not None and inner.type == "call":
-        w.scope.fact("deref-chain").append((node, inner))
+        w.function_scope().fact("deref-chain").append((node, inner))
 
 
 @on_node("assignment")
@@ -737,7 +739,7 @@ def _note_maybe_none_binding(node: ts.Node, w: Walker) -> None:
         and left.type == "identifier"
         and right.type == "call"
     ):
-        w.scope.fact("maybe-none").append((left, right))
+        w.function_scope().fact("maybe-none").append((left, right))
 
 
 def _guard_fix(w: Walker, name: str, use: ts.Node, why: str) -> Fix | None:
@@ -953,11 +955,12 @@ def _redefined(stmts: list[ts.Node], w: Walker) -> None:
         between = data[previous.end_byte : stmt.start_byte]
         if re.search(rb"(?<![\w.])" + re.escape(key) + rb"\b", between):
             continue
-        line = w.ctx.snapshot.buffer.point_of_offset(previous.start_byte).row + 1
+        # A distance, not a line number: the finding is cached with its chunk and may move.
+        lines = data.count(b"\n", previous.start_byte, name.start_byte)
         w.report(
             Finding(
                 REDEFINED.id,
-                f"`{key.decode()}` is defined again here, so the definition on line {line} is "
+                f"`{key.decode()}` is defined again here: the definition {lines} lines up is "
                 "never used",
                 name.start_byte,
                 name.end_byte,
@@ -1066,12 +1069,11 @@ def _duplicate_keys(node: ts.Node, w: Walker) -> None:
         children = node.named_children
         i = next(k for k, c in enumerate(children) if c == previous)
         end = children[i + 1].start_byte
-        line = w.ctx.snapshot.buffer.point_of_offset(previous.start_byte).row + 1
         key_text = data[key.start_byte : key.end_byte].decode()
         w.report(
             Finding(
                 DUPLICATE_KEY.id,
-                f"key `{key_text}` appears twice: the value on line {line} is silently "
+                f"key `{key_text}` appears twice in this dict: the earlier value is silently "
                 "replaced by this one",
                 key.start_byte,
                 key.end_byte,

@@ -265,6 +265,13 @@ class Walker:
 
     # -- reporting ---------------------------------------------------------------------
 
+    def function_scope(self) -> Scope:
+        """The nearest scope that is not a comprehension (where rules keep their notes)."""
+        scope = self.scope
+        while scope.kind == "comprehension" and scope.parent is not None:
+            scope = scope.parent
+        return scope
+
     def report(self, finding: Finding) -> None:
         """Record a finding (it is cached with the innermost chunk around it)."""
         self.findings[-1].append(finding)
