@@ -296,7 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("explain-log", help="explain an error log or traceback (FILE or - for stdin)")
+    p = sub.add_parser("explain-log", help="explain an error log or traceback (FILE, - = stdin)")
     p.add_argument("file", metavar="FILE|-")
     p.add_argument("--root", action="append", help="workspace folder (default: the current one)")
     p.add_argument("--format", choices=["text", "json"], default="text")

@@ -79,7 +79,7 @@ def test_fires_on_positives_only(path: Path) -> None:
 def test_each_fix_parses_and_resolves_its_finding(path: Path) -> None:
     text = path.read_text()
     rule = rule_of(path)
-    doc, findings = analyse(text, path.name, rule)
+    _, findings = analyse(text, path.name, rule)
     for finding in findings:
         for fix in finding.fixes:
             fixed = apply(text, fix.edits)
