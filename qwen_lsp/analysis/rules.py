@@ -221,4 +221,8 @@ def default_rules() -> RuleRegistry:
 
 
 if __name__ == "__main__":
-    print(markdown_reference(default_rules()), end="")
+    # Through the package: run as a script this file is `__main__`, a second copy whose
+    # registry the Python rules do not register into.
+    from qwen_lsp.analysis import rules as _rules
+
+    print(_rules.markdown_reference(_rules.default_rules()), end="")

@@ -24,7 +24,7 @@ from qwen_lsp.syntax.document import Document
 from qwen_lsp.syntax.languages import default_registry
 
 FIXTURES = Path(__file__).parent / "fixtures"
-FILES = sorted(p for p in FIXTURES.iterdir() if p.is_file())
+FILES = sorted(p for p in FIXTURES.iterdir() if p.is_file() and p.name.startswith("QL"))
 _EXPECT = re.compile(r"expect: ((?:QL\d+\s*)+)")
 
 

@@ -291,12 +291,11 @@ def parse_go(lines: list[str]) -> list[LogError]:
 # -- Rust ---------------------------------------------------------------------------------
 
 _RUST_NEW = re.compile(
-    r"^thread '(?P<thread>[^']*)' panicked at (?P<path>[^:\s]+):(?P<line>\d+):(?P<col>\d+):$"
+    r"^thread '(?P<thread>[^']*)'(?: \(\d+\))? panicked at (?P<path>[^:\s]+):(?P<line>\d+):(?P<col>\d+):$"
 )
 _RUST_OLD = re.compile(
-    r"^thread '(?P<thread>[^']*)' panicked at '(?P<msg>.*)', (?P<path>[^:\s]+):(?P<line>\d+):(?P<col>\d+)$"
+    r"^thread '(?P<thread>[^']*)'(?: \(\d+\))? panicked at '(?P<msg>.*)', (?P<path>[^:\s]+):(?P<line>\d+):(?P<col>\d+)$"
 )
-_RUST_BT = re.compile(r"^\s+at (?P<path>\S+\.rs):(?P<line>\d+):(?P<col>\d+)$")
 
 
 def parse_rust(lines: list[str]) -> list[LogError]:

@@ -307,6 +307,12 @@ class Walker:
         handler = self._dispatch.get(t)
         if handler is not None:
             handler(node)
+            if node.has_error and t != "ERROR":
+                # Handlers visit the fields they know; code being typed sits in ERROR
+                # children anywhere.
+                for child in node.children:
+                    if child.type == "ERROR":
+                        self._error(child)
         else:
             for child in node.named_children:
                 self.visit(child)
@@ -942,6 +948,9 @@ class Walker:
                 if found:
                     for b in found:
                         b.used = True
+                    if all(b.kind == "soft" for b in found):
+                        # Bound only inside code being typed: maybe it is the outer name.
+                        up.append(Use(name, u.start, u.end, (flags | SOFT) & ~VISIBLE))
                     continue
                 if keep_visible:
                     up.append(u)
