@@ -82,15 +82,19 @@ def client_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def engine_suggestion(file: Path, line: int, col: int, tmp_path: Path) -> str:
+def engine_suggestion(file: Path, line: int, col: int, tmp_path: Path, **completion: Any) -> str:
     """What ``qwen-lsp complete`` prints for the file at (1-based line, 0-based col), with the
-    same settings the editors send."""
+    same settings the editors send (``completion`` overrides some, as an editor's panel does)."""
+    options = init_options()
+    options["completion"] = {**options.get("completion", {}), **completion}
     settings = tmp_path / "complete-settings.json"
-    settings.write_text(json.dumps(init_options()), encoding="utf-8")
+    settings.write_text(json.dumps(options), encoding="utf-8")
     env = client_env(tmp_path, QWEN_LSP_CONFIG=str(settings))
     done = subprocess.run(
-        [sys.executable, "-m", "qwen_lsp", "complete", str(file), "--line", str(line)]
-        + ["--col", str(col + 1), "--no-index", "--json"],
+        [
+            *(sys.executable, "-m", "qwen_lsp", "complete", str(file)),
+            *("--line", str(line), "--col", str(col + 1), "--no-index", "--json"),
+        ],
         env=env,
         capture_output=True,
         text=True,

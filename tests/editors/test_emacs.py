@@ -59,7 +59,9 @@ def run_probe(emacs: str, env: dict[str, str], tmp: Any) -> str | None:
         timeout=60,
     )
     if done.returncode != 0:
-        return f"eglot is not available to Emacs (apt-get install -y elpa-eglot): {done.stderr[-300:]}"
+        return (
+            f"eglot is not available to Emacs (apt-get install -y elpa-eglot): {done.stderr[-300:]}"
+        )
     return None
 
 
