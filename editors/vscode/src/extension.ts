@@ -195,12 +195,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         }
         const result = await execute(
           SERVER_COMMANDS.explainLog,
-          explainLogArguments({ path: file.fsPath }),
+          explainLogArguments({ uri: file.toString() }),
           'qwen-lsp: explaining the log…',
         );
         if (result !== undefined) {
           await showMarkdown(renderResult(`Log explanation: ${file.fsPath}`, result));
         }
+      }),
+    ),
+    vscode.commands.registerCommand(
+      EXTENSION_COMMANDS.clearLog,
+      guarded(async () => {
+        await execute(SERVER_COMMANDS.clearLog, [], 'qwen-lsp: clearing log explanations…');
       }),
     ),
     vscode.commands.registerCommand(

@@ -19,6 +19,7 @@ export const SERVER_COMMANDS = {
   modelInfo: 'qwen.modelInfo',
   acceptSuggestion: 'qwen.acceptSuggestion',
   explainLog: 'qwen.explainLog',
+  clearLog: 'qwen.clearLog',
   /** Not implemented by the server yet: the client side is wired and reports when it is missing. */
   generateTests: 'qwen.generateTests',
 } as const;
@@ -27,6 +28,7 @@ export const SERVER_COMMANDS = {
 export const EXTENSION_COMMANDS = {
   explainLog: 'qwenLsp.explainLog',
   explainLogFile: 'qwenLsp.explainLogFile',
+  clearLog: 'qwenLsp.clearLog',
   generateTests: 'qwenLsp.generateTests',
   modelInfo: 'qwenLsp.modelInfo',
   restartServer: 'qwenLsp.restartServer',
@@ -48,10 +50,11 @@ export function initializationOptions(section: unknown): JsonObject {
   return isObject(plain) ? plain : {};
 }
 
-/** Arguments of `qwen.explainLog`: pasted text, or a file the server reads. */
-export function explainLogArguments(input: { text?: string; path?: string }): JsonObject[] {
-  if (input.path) {
-    return [{ path: input.path }];
+/** Arguments of `qwen.explainLog`: pasted text, or a log file (a URI inside the workspace; the
+ * server refuses files outside its workspace folders). */
+export function explainLogArguments(input: { text?: string; uri?: string }): JsonObject[] {
+  if (input.uri) {
+    return [{ uri: input.uri }];
   }
   const text = input.text ?? '';
   if (!text.trim()) {
@@ -81,11 +84,51 @@ export function serverHasCommand(capabilities: unknown, command: string): boolea
   return (provider['commands'] as unknown[]).includes(command);
 }
 
-/** Renders a command's result for people: strings as they are, known shapes as Markdown,
- * anything else as JSON. */
+/** One explanation of `qwen.explainLog`'s result. */
+interface Explanation {
+  error?: string;
+  path?: string | null;
+  line?: number | null;
+  function?: string | null;
+  cause?: string | null;
+  steps?: string[];
+  fix?: string | null;
+  corrected_line?: string | null;
+  call_chain?: string[];
+}
+
+/** `qwen.explainLog`'s result as Markdown: each error with where it happened, why, what to do. */
+export function renderExplanations(result: unknown): string | undefined {
+  if (!isObject(result) || !Array.isArray(result['explanations'])) {
+    return undefined;
+  }
+  const explanations = result['explanations'] as Explanation[];
+  if (explanations.length === 0) {
+    return 'No errors or tracebacks found in the log.';
+  }
+  const parts: string[] = [];
+  for (const e of explanations) {
+    const where = e.path ? `${e.path}${e.line ? `:${e.line}` : ''}${e.function ? ` (in \`${e.function}\`)` : ''}` : '';
+    parts.push(`## ${e.error ?? 'Error'}`, '');
+    if (where) parts.push(`At ${where}.`);
+    if (e.cause) parts.push('', e.cause);
+    if (e.steps && e.steps.length > 0) parts.push('', ...e.steps.map((step) => `- ${step}`));
+    if (e.fix) parts.push('', `**Fix:** ${e.fix}`);
+    if (e.corrected_line) parts.push('', '```', e.corrected_line, '```');
+    if (e.call_chain && e.call_chain.length > 1) parts.push('', `Call chain: ${e.call_chain.join(' → ')}`);
+    parts.push('');
+  }
+  return parts.join('\n');
+}
+
+/** Renders a command's result for people: explanations, strings as they are, known shapes as
+ * Markdown, anything else as JSON. */
 export function renderResult(title: string, result: unknown): string {
   const lines = [`# ${title}`, ''];
-  if (typeof result === 'string') {
+  const explained = renderExplanations(result);
+  if (explained !== undefined) {
+    lines.push(explained);
+  } else if (typeof result === 'string') {
     lines.push(result);
   } else if (isObject(result) && typeof result['markdown'] === 'string') {
     lines.push(result['markdown']);

@@ -46,7 +46,7 @@ import {
 } from 'vscode-languageserver-protocol/node';
 
 import { ProgressFeature, createClient } from '../src/client';
-import { SERVER_COMMANDS } from '../src/protocol';
+import { SERVER_COMMANDS, explainLogArguments, renderResult, serverHasCommand } from '../src/protocol';
 import { ModelStatus } from '../src/status';
 import { dottedSettings, qwenLspCommand, testInitOptions } from './support';
 
@@ -304,4 +304,33 @@ test('diagnostics arrive and their quick fix repairs the file', { timeout: 30_00
   );
   assert.deepEqual(clean.diagnostics, [], `still reported for:\n${fixed}`);
   assert.deepEqual(errorsLogged, []);
+});
+
+test('explain a traceback from the clipboard: explanations come back, the line gets a diagnostic', { timeout: 30_000 }, async () => {
+  const file = join(workspace, 'geometry.py');
+  const uri = pathToFileURL(file).toString();
+  const traceback = [
+    'Traceback (most recent call last):',
+    `  File "${file}", line 2, in area`,
+    '    return width * height',
+    "TypeError: can't multiply sequence by non-int of type 'str'",
+  ].join('\n');
+  assert.ok(serverHasCommand(initializeResult.capabilities, SERVER_COMMANDS.explainLog));
+  const before = diagnostics.get(uri)?.length ?? 0;
+  const result = await connection.sendRequest(ExecuteCommandRequest.type, {
+    command: SERVER_COMMANDS.explainLog,
+    arguments: explainLogArguments({ text: traceback }),
+  });
+  const rendered = renderResult('Log explanation', result);
+  assert.match(rendered, /## TypeError: can't multiply sequence/);
+  assert.match(rendered, /geometry\.py:2 \(in `area`\)/);
+  const published = await waitFor('the explanation as a diagnostic', () =>
+    diagnostics
+      .get(uri)
+      ?.slice(before)
+      .find((p) => p.diagnostics.some((d) => d.source === 'qwen-log')),
+  );
+  const explained = published.diagnostics.find((d) => d.source === 'qwen-log')!;
+  assert.equal(explained.range.start.line, 1);
+  await connection.sendRequest(ExecuteCommandRequest.type, { command: SERVER_COMMANDS.clearLog, arguments: [] });
 });

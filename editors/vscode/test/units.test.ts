@@ -72,7 +72,7 @@ test('server command: setting, then the selected Python environment, then PATH',
 
 test('command arguments and results', () => {
   assert.deepEqual(explainLogArguments({ text: 'Traceback ...' }), [{ text: 'Traceback ...' }]);
-  assert.deepEqual(explainLogArguments({ path: '/tmp/app.log', text: 'ignored' }), [{ path: '/tmp/app.log' }]);
+  assert.deepEqual(explainLogArguments({ uri: 'file:///w/app.log', text: 'ignored' }), [{ uri: 'file:///w/app.log' }]);
   assert.throws(() => explainLogArguments({ text: '  \n' }), /nothing to explain/);
   assert.deepEqual(generateTestsArguments('file:///a.py', 3, 4), [{ uri: 'file:///a.py', position: { line: 3, character: 4 } }]);
   assert.equal(serverHasCommand({ executeCommandProvider: { commands: ['qwen.modelInfo'] } }, 'qwen.modelInfo'), true);
@@ -81,5 +81,14 @@ test('command arguments and results', () => {
   assert.equal(renderResult('T', 'plain'), '# T\n\nplain\n');
   assert.match(renderResult('T', { markdown: '**x**' }), /\*\*x\*\*/);
   assert.match(renderResult('T', { a: 1 }), /```json\n\{\n {2}"a": 1\n\}\n```/);
+  const explained = renderResult('Log', {
+    explanations: [
+      { error: 'TypeError: bad operand', path: 'app.py', line: 3, function: 'area', cause: 'A str met an int.', steps: ['Convert it.'], fix: 'Wrap in int()', corrected_line: 'int(x) * y', call_chain: ['main.py:9', 'app.py:3'] },
+    ],
+    files: ['file:///w/app.py'],
+  });
+  assert.match(explained, /## TypeError: bad operand\n\nAt app.py:3 \(in `area`\)\.\n\nA str met an int\.\n\n- Convert it\.\n\n\*\*Fix:\*\* Wrap in int\(\)/);
+  assert.match(explained, /Call chain: main.py:9 → app.py:3/);
+  assert.match(renderResult('Log', { explanations: [] }), /No errors or tracebacks found/);
   assert.deepEqual(initializationOptions({ completion: { maxTokens: 8 }, get: () => 1 }), { completion: { maxTokens: 8 } });
 });
