@@ -74,6 +74,7 @@ def test_node_tests_against_the_real_server(built: dict[str, Any]) -> None:
         "inline completion is the engine output, and the status bar follows the model",
         "diagnostics arrive and their quick fix repairs the file",
         "accepting a suggestion runs its command on the server, as VS Code sends it",
+        "explain a traceback from the clipboard: explanations come back, the line gets a diagnostic",
     ):
         assert name in passed
 
@@ -101,6 +102,7 @@ def test_vsix_contents(built: dict[str, Any]) -> None:
     assert commands == {
         "qwenLsp.explainLog",
         "qwenLsp.explainLogFile",
+        "qwenLsp.clearLog",
         "qwenLsp.generateTests",
         "qwenLsp.modelInfo",
         "qwenLsp.restartServer",
