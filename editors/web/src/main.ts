@@ -223,7 +223,7 @@ function refreshModelInfo(): void {
       const first = info.loaded[0];
       ui.modelName.textContent = first ? info.loaded.map((m) => m.name).join(', ') : 'none loaded yet';
       ui.modelDetail.textContent = first
-        ? `${first.quantization ?? ''} · engine p50 ${first.latency_ms_p50 ?? '?'} ms · ${info.requests ?? 0} requests`
+        ? `${first.quantization ?? ''} · engine p50 ${first.latency_ms_p50 ?? '?'} ms · ${info.requests ?? 0} request${info.requests === 1 ? "" : "s"}`
         : '';
     } catch (error) {
       log(`qwen.modelInfo: ${String(error)}`, 'error');
