@@ -172,10 +172,12 @@ test('initialize with the extension capabilities and settings', { timeout: 30_00
   assert.equal(capabilities.window?.workDoneProgress, true);
   const makeOptions = client.clientOptions.initializationOptions as () => Record<string, unknown>;
   const initializationOptions = makeOptions();
-  assert.deepEqual(
-    (initializationOptions['models'] as Record<string, unknown>)['byLanguage'],
-    (testInitOptions()['models'] as Record<string, unknown>)['byLanguage'],
-  );
+  // The test settings (put in "settings.json" above) are what the extension sends.
+  for (const [section, values] of Object.entries(testInitOptions())) {
+    for (const [key, value] of Object.entries(values as Record<string, unknown>)) {
+      assert.deepEqual((initializationOptions[section] as Record<string, unknown>)[key], value, `${section}.${key}`);
+    }
+  }
   const root = pathToFileURL(workspace).toString();
   initializeResult = await connection.sendRequest(InitializeRequest.type, {
     processId: process.pid,
@@ -215,9 +217,7 @@ test('inline completion is the engine output, and the status bar follows the mod
   assert.equal(item.command?.command, SERVER_COMMANDS.acceptSuggestion);
 
   // The same buffer and settings through `qwen-lsp complete`: the same text.
-  const completionSettings = testInitOptions()['completion'] as Record<string, unknown>;
-  writeFileSync(join(workspace, 'cli-settings.json'), JSON.stringify({ completion: completionSettings }));
-  const models = (testInitOptions()['models'] as { byLanguage: Record<string, string> }).byLanguage;
+  writeFileSync(join(workspace, 'cli-settings.json'), JSON.stringify(testInitOptions()));
   const [command, ...prefix] = qwenLspCommand();
   const printed = execFileSync(
     command as string,
@@ -229,8 +229,6 @@ test('inline completion is the engine output, and the status bar follows the mod
       String(CURSOR.line + 1),
       '--col',
       String(CURSOR.character + 1),
-      '--model',
-      models['python'] as string,
       '--no-index',
       '--json',
     ],
