@@ -10,17 +10,22 @@ cache says which of them are new.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any
 
 
 class ResultCache:
-    """LRU of ``key -> value``, bounded by the total size of the text in the keys."""
+    """``key -> value``, bounded by the total size of the text in the keys.
+
+    Reads take no lock and do not reorder (a lookup happens for every region on every
+    keystroke, so it must cost a dict lookup and nothing more); when full, the oldest
+    entries go first. Writes are locked. Values are immutable, so concurrent readers are
+    safe under the GIL.
+    """
 
     def __init__(self, max_bytes: int = 32 * 1024 * 1024) -> None:
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self._entries: dict[Hashable, tuple[Any, int]] = {}
         self._bytes = 0
         self._lock = threading.Lock()
         self.hits = 0
@@ -28,14 +33,12 @@ class ResultCache:
 
     def get(self, key: Hashable) -> Any | None:
         """The cached value, or None."""
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                self.misses += 1
-                return None
-            self._entries.move_to_end(key)
-            self.hits += 1
-            return entry[0]
+        entry = self._entries.get(key)
+        if entry is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        return entry[0]
 
     def put(self, key: Hashable, value: Any, size: int) -> None:
         """Store ``value``; ``size`` is what the entry costs (the key text's length)."""
@@ -45,9 +48,10 @@ class ResultCache:
                 self._bytes -= old[1]
             self._entries[key] = (value, size)
             self._bytes += size
-            while self._bytes > self.max_bytes and self._entries:
-                _, (_, dropped) = self._entries.popitem(last=False)
-                self._bytes -= dropped
+            if self._bytes > self.max_bytes:
+                # Oldest first (dicts keep insertion order); keep the newer half.
+                for old_key in list(self._entries)[: max(1, len(self._entries) // 2)]:
+                    self._bytes -= self._entries.pop(old_key)[1]
 
     def clear(self) -> None:
         """Forget everything (after rules change, in tests)."""

@@ -63,7 +63,10 @@ def analyze(
 
     findings: list[Finding] = []
     if wanted(SYNTAX_RULE):
-        findings.extend(syntax_findings(snapshot.tree, snapshot.data))
+        try:
+            findings.extend(syntax_findings(snapshot.tree, snapshot.data))
+        except Exception:
+            log.exception("syntax diagnostics failed on %s", snapshot.uri)
     ctx = FileContext(snapshot, snapshot.tree, cache)
     for runner in () if ctx.is_generated else _runners(ctx.language_id):
         try:

@@ -63,7 +63,7 @@ else:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-REGION_BYTES = 2048
+REGION_BYTES = 4096
 _TEMPLATE = re.compile(r"\{(\w+)\}")
 
 # A match with plain offsets (cacheable): combined-query pattern index, then
@@ -311,6 +311,14 @@ class CompiledRules:
         self.query = query
         self.specs = specs  # by pattern index
         self.version = hash((language_id, *(s.source for s in dict.fromkeys(specs))))
+        # Patterns whose finding depends on the match alone (no filter, no analyzer, no
+        # Python fixer): their findings are built once per region and cached with it.
+        self.pure = [
+            not s.filters
+            and not s.analyzer
+            and all(f.fixer is None for f in ((s.fix,) if s.fix else ()) + s.alternatives)
+            for s in specs
+        ]
 
     def predicate(
         self, name: str, args: list[tuple[str, str]], pattern: int, captures: dict[str, list]
@@ -351,15 +359,26 @@ def _records(matches: list[tuple[int, dict[str, list[ts.Node]]]], base: int) -> 
     return out
 
 
-def collect_matches(ctx: FileContext, compiled: CompiledRules) -> list[MatchRecord]:
-    """Every match of the combined query in the file, with absolute offsets."""
+def collect_matches(
+    ctx: FileContext, compiled: CompiledRules
+) -> tuple[list[MatchRecord], list[Finding]]:
+    """Every match of the combined query in the file, with absolute offsets, except those of
+    pure patterns, which come back as findings (built once per region, then cached)."""
     data = ctx.data
     regions, splits = _regions(ctx.root, REGION_BYTES)
     out: list[MatchRecord] = []
+    findings: list[Finding] = []
+    pure = compiled.pure
     shallow = ts.QueryCursor(compiled.query)
     shallow.set_max_start_depth(0)
     for node in splits:
-        out.extend(_records(shallow.matches(node, predicate=compiled.predicate), 0))
+        for record in _records(shallow.matches(node, predicate=compiled.predicate), 0):
+            if pure[record[0]]:
+                finding = finding_of(RuleMatch(compiled.specs[record[0]], record[1]), ctx)
+                if finding is not None:
+                    findings.append(finding)
+            else:
+                out.append(record)
     cursor = ts.QueryCursor(compiled.query)
     cache = ctx.cache
     for node in regions:
@@ -367,12 +386,23 @@ def collect_matches(ctx: FileContext, compiled: CompiledRules) -> list[MatchReco
         key = ("q", compiled.version, node.type, data[start : node.end_byte])
         cached = cache.get(key) if cache is not None else None
         if cached is None:
-            cached = _records(cursor.matches(node, predicate=compiled.predicate), start)
+            records: list[MatchRecord] = []
+            built: list[Finding] = []
+            for pattern, caps in _records(cursor.matches(node, predicate=compiled.predicate), 0):
+                if pure[pattern]:
+                    finding = finding_of(RuleMatch(compiled.specs[pattern], caps), ctx)
+                    if finding is not None:
+                        built.append(finding.shifted(-start))
+                else:
+                    records.append((pattern, tuple((n, s - start, e - start) for n, s, e in caps)))
+            cached = (records, built)
             if cache is not None:
                 cache.put(key, cached, len(key[3]) + 64)
-        for pattern, caps in cached:
+        records, built = cached
+        for pattern, caps in records:
             out.append((pattern, tuple((n, s + start, e + start) for n, s, e in caps)))
-    return out
+        findings.extend(f.shifted(start) for f in built)
+    return out, findings
 
 
 def _fill(template: str, match: RuleMatch, ctx: FileContext, limit: int = 40) -> str:
@@ -515,9 +545,10 @@ def run(ctx: FileContext, book: QueryRuleBook, wanted: Callable[[str], bool]) ->
     compiled = book.compiled(ctx.language_id)
     if compiled is None:
         return []
-    findings: list[Finding] = []
+    records, prebuilt = collect_matches(ctx, compiled)
+    findings: list[Finding] = [f for f in prebuilt if wanted(f.rule)]
     grouped: dict[QuerySpec, list[RuleMatch]] = defaultdict(list)
-    for pattern, captures in collect_matches(ctx, compiled):
+    for pattern, captures in records:
         spec = compiled.specs[pattern]
         if not wanted(spec.rule.id):
             continue

@@ -91,7 +91,7 @@ def _describe_error(error: ts.Node, data: bytes) -> tuple[str, int, int]:
     if last is not None and not last.is_named and last.child_count == 0 and error.child_count > 1:
         token = _snippet(data, last)
         return (f"incomplete expression after `{token}`", last.start_byte, last.end_byte)
-    first = error.child(0)
+    first = error.child(0) if error.child_count else None  # child() raises past the end
     if first is not None and first.child_count == 0 and error.child_count <= 2:
         token = _snippet(data, first)
         where = (

@@ -4,6 +4,8 @@ the scope reasoning is here."""
 
 from __future__ import annotations
 
+import re
+
 import tree_sitter as ts
 
 from ..base import FileContext
@@ -23,6 +25,7 @@ _FUNCTIONS = frozenset(
 )
 _BLOCKS = frozenset({"statement_block", "program", "switch_body", "class_static_block"})
 _LOOPS = frozenset({"for_statement", "for_in_statement"})
+_BLOCK_SCOPED = re.compile(rb"(?m)^[ \t]*(?:export[ \t]+)?(?:const|let)[ \t]+[\w$\[{]")
 _PURE_VALUES = frozenset(
     {
         "number",
@@ -298,30 +301,16 @@ def block_scoped_file(ctx: FileContext, match: RuleMatch) -> bool:
     not an ambient declaration (``declare var`` is how `.d.ts` files declare globals)."""
     if ctx.path.endswith((".d.ts", ".d.mts", ".d.cts")):
         return False
+    if ctx.language_id == "javascript":
+        cached = ctx.memo.get("block_scoped")
+        if cached is None:
+            # Text, not the tree: one regex pass instead of a walk per run (a `let` inside
+            # a string or comment can only make the rule speak, never crash it).
+            cached = ctx.memo["block_scoped"] = _BLOCK_SCOPED.search(ctx.data) is not None
+        if not cached:
+            return False
     span = match.get("finding")
     node = ctx.node_at(*span) if span else None
-    if node is not None and node.parent is not None and node.parent.type == "ambient_declaration":
-        return False
-    if ctx.language_id != "javascript":
-        return True
-    cached = ctx.memo.get("block_scoped")
-    if cached is None:
-        data = ctx.data
-        cached = ctx.memo["block_scoped"] = (b"const " in data or b"let " in data) and any(
-            n.type == "lexical_declaration" for n in _top_and_nested(ctx.root)
-        )
-    return bool(cached)
-
-
-def _top_and_nested(root: ts.Node, limit: int = 5000):
-    """Nodes of the tree in pre-order, at most ``limit`` (enough to find one declaration)."""
-    cursor = root.walk()
-    seen = 0
-    while seen < limit:
-        yield cursor.node
-        seen += 1
-        if cursor.goto_first_child():
-            continue
-        while not cursor.goto_next_sibling():
-            if not cursor.goto_parent():
-                return
+    return not (
+        node is not None and node.parent is not None and node.parent.type == "ambient_declaration"
+    )

@@ -208,7 +208,7 @@ def _list_membership(scope: Scope, w: Walker) -> None:
 
 def _only_membership_uses(scope: Scope, w: Walker, name: str) -> bool:
     root = w.ctx.root
-    for u in (*scope.uses, *scope.pending):
+    for u in scope.all_uses():
         if u.name != name:
             continue
         ident = root.descendant_for_byte_range(u.start, u.end)
@@ -333,7 +333,7 @@ def _join_fix(
             and u.start not in plus_starts
         ):
             return None  # read inside the loop: it needs the partial string
-    for u in scope.pending:
+    for u in scope.pending_uses():
         if u.name == name and loop.start_byte <= u.start < loop.end_byte:
             return None
     assignment = initial.parent
@@ -415,7 +415,7 @@ def _range_len(scope: Scope, w: Walker) -> None:
             continue  # the index or the sequence is rebound inside the loop
         reads: list[ts.Node] = []
         other = False
-        for u in (*scope.uses, *scope.pending):
+        for u in scope.all_uses():
             if u.name != i_name or not (body.start_byte <= u.start < body.end_byte):
                 continue
             ident = root.descendant_for_byte_range(u.start, u.end)
@@ -504,7 +504,7 @@ def _note_regex(node: ts.Node, w: Walker) -> None:
 @on_scope_end
 def _regex_in_loop(scope: Scope, w: Walker) -> None:
     data = w.data
-    taken = set(scope.bindings) | {u.name for u in scope.uses} | {u.name for u in scope.pending}
+    taken = set(scope.bindings) | scope.names_used()
     for call, func, args, outermost in scope.facts.get("regex", ()):
         pattern = args.named_children[0]
         pattern_text = data[pattern.start_byte : pattern.end_byte].decode()

@@ -722,10 +722,23 @@ def _deref_kind(ident: ts.Node) -> str | None:
     return None
 
 
+def _could_return_none(call: ts.Node, data: bytes) -> bool:
+    """A cheap first look (the scope decides later): calls named like the ones that may
+    return None."""
+    fn = call.child_by_field_name("function")
+    if fn is None or fn.type != "attribute":
+        return False
+    attr = fn.child_by_field_name("attribute")
+    if attr is None:
+        return False
+    name = data[attr.start_byte : attr.end_byte]
+    return name in (b"get", b"match", b"search", b"fullmatch", b"getenv", b"which")
+
+
 @on_node("attribute", "subscript")
 def _note_chain(node: ts.Node, w: Walker) -> None:
     inner = node.child_by_field_name("object" if node.type == "attribute" else "value")
-    if inner is not None and inner.type == "call":
+    if inner is not None and inner.type == "call" and _could_return_none(inner, w.data):
         w.function_scope().fact("deref-chain").append((node, inner))
 
 
@@ -738,6 +751,7 @@ def _note_maybe_none_binding(node: ts.Node, w: Walker) -> None:
         and right is not None
         and left.type == "identifier"
         and right.type == "call"
+        and _could_return_none(right, w.data)
     ):
         w.function_scope().fact("maybe-none").append((left, right))
 
@@ -777,7 +791,7 @@ def _none_dereference(scope: Scope, w: Walker) -> None:
             continue
         first_deref: ts.Node | None = None
         checked = False
-        for u in (*scope.uses, *scope.pending):
+        for u in scope.all_uses():
             if u.name != name:
                 continue
             ident = root.descendant_for_byte_range(u.start, u.end)
@@ -979,13 +993,12 @@ def _fstring_parts(node: ts.Node, data: bytes) -> list[ts.Node]:
 
 @on_node("string", "concatenated_string")
 def _fstring_without_placeholders(node: ts.Node, w: Walker) -> None:
-    if (
-        node.type == "string"
-        and node.parent is not None
-        and node.parent.type == "concatenated_string"
-    ):
-        return  # judged as a whole
     data = w.data
+    if node.type == "string":
+        if data[node.start_byte : node.start_byte + 1] in (b'"', b"'"):
+            return  # no prefix: the common case, decided without looking at the children
+        if node.parent is not None and node.parent.type == "concatenated_string":
+            return  # judged as a whole
     fparts = _fstring_parts(node, data)
     if not fparts:
         return

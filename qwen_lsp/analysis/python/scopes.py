@@ -26,8 +26,9 @@ from __future__ import annotations
 import builtins
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import tree_sitter as ts
 
@@ -96,10 +97,27 @@ COMPREHENSIONS = frozenset(
 )
 
 
-class Binding:
-    """One place a name is bound (live during a walk; never cached)."""
+# A node remembered by position, for bindings replayed from the cache: (start, end, type).
+NodeRef = tuple[int, int, str]
 
-    __slots__ = ("kind", "name", "node", "scope", "start", "stmt", "unpacked", "used", "value")
+
+class Binding:
+    """One place a name is bound. Bindings of a walked scope hold their nodes; bindings
+    replayed from a cached module-level statement hold positions and find their nodes in
+    the live tree when a rule asks (most never are asked)."""
+
+    __slots__ = (
+        "_lazy",
+        "_node",
+        "_stmt",
+        "_value",
+        "kind",
+        "name",
+        "scope",
+        "start",
+        "unpacked",
+        "used",
+    )
 
     def __init__(
         self,
@@ -114,18 +132,105 @@ class Binding:
         self.name = name
         self.kind = kind  # import, from-import, def, class, param, assign, annotation, for,
         # with, except, walrus, comprehension, match, type-param, soft
-        self.node = node
+        self._node = node
         self.start = node.start_byte if node is not None else -1
         self.scope = scope
-        self.value = value
-        self.stmt = stmt
+        self._value = value
+        self._stmt = stmt
         self.unpacked = unpacked
         self.used = False
+        self._lazy: tuple[FileContext, NodeRef | None, NodeRef | None, NodeRef | None] | None = None
+
+    @classmethod
+    def replayed(
+        cls,
+        ctx: FileContext,
+        name: str,
+        kind: str,
+        scope: Scope,
+        refs: tuple[NodeRef | None, NodeRef | None, NodeRef | None],
+        unpacked: bool,
+    ) -> Binding:
+        """A binding whose nodes are found by position when first needed."""
+        b = cls(name, kind, None, scope, None, None, unpacked)
+        b._lazy = (ctx, *refs)
+        b.start = refs[0][0] if refs[0] is not None else -1
+        return b
+
+    def _resolve(self) -> None:
+        if self._lazy is None:
+            return
+        ctx, node, value, stmt = self._lazy
+        self._lazy = None
+        self._node = ctx.node_at(*node) if node else None
+        self._value = ctx.node_at(*value) if value else None
+        self._stmt = ctx.node_at(*stmt) if stmt else None
+
+    @property
+    def node(self) -> ts.Node | None:
+        """The bound identifier."""
+        self._resolve()
+        return self._node
+
+    @property
+    def value(self) -> ts.Node | None:
+        """The assigned value (or the import item, the definition...)."""
+        self._resolve()
+        return self._value
+
+    @property
+    def stmt(self) -> ts.Node | None:
+        """The statement that binds."""
+        self._resolve()
+        return self._stmt
+
+    def refs(self, base: int) -> tuple[NodeRef | None, NodeRef | None, NodeRef | None]:
+        """Positions of the nodes, relative to ``base`` (for the cache)."""
+        out = []
+        for n in (self._node, self._value, self._stmt):
+            out.append((n.start_byte - base, n.end_byte - base, n.type) if n is not None else None)
+        return out[0], out[1], out[2]
 
 
 @dataclass(frozen=True, slots=True)
-class Use:
-    """A name read somewhere (offsets absolute while walking, relative in a cached chunk)."""
+class StatementSummary:
+    """What one module-level statement does to the module, relative to its start: replayed
+    instead of walked when its text comes back unchanged (so a keystroke in a function does
+    not walk every top-level statement of the file again)."""
+
+    uses: tuple[Use, ...]
+    bindings: tuple[
+        tuple[str, str, tuple[NodeRef | None, NodeRef | None, NodeRef | None], bool], ...
+    ]
+    pending: tuple[tuple[int, tuple[Use, ...], dict | None], ...]
+    globals: frozenset[str]
+    all_names: tuple[tuple[str, int, int], ...]
+    findings: tuple[Finding, ...]
+    star_import: bool
+    # Notes for module-level rules, nodes as positions (found again in the live tree).
+    facts: tuple[tuple[str, tuple], ...] = ()
+    uses_index: dict[str, tuple[int, tuple[Use, ...]]] | None = None
+
+
+def _ref(value: object, base: int) -> object:
+    if isinstance(value, ts.Node):
+        return ("@node", value.start_byte - base, value.end_byte - base, value.type)
+    if isinstance(value, tuple):
+        return tuple(_ref(v, base) for v in value)
+    return value
+
+
+def _unref(value: object, base: int, ctx: FileContext) -> object:
+    if isinstance(value, tuple):
+        if len(value) == 4 and value[0] == "@node":
+            return ctx.node_at(value[1] + base, value[2] + base, value[3])
+        return tuple(_unref(v, base, ctx) for v in value)
+    return value
+
+
+class Use(NamedTuple):
+    """A name read somewhere (offsets absolute while walking, relative in a cached chunk).
+    A tuple: thousands are made per walk, and tuples are cheap."""
 
     name: str
     start: int
@@ -139,6 +244,7 @@ class Scope:
     __slots__ = (
         "bindings",
         "calls_locals",
+        "chunk_index",
         "facts",
         "globals",
         "kind",
@@ -156,7 +262,11 @@ class Scope:
         self.parent = parent
         self.bindings: dict[str, list[Binding]] = {}
         self.uses: list[Use] = []  # read by this scope's own code
-        self.pending: list[Use] = []  # left unresolved by nested scopes
+        # Left unresolved by nested scopes, in groups: (offset to add, uses). A cached
+        # chunk's uses join as one group, without copying them.
+        self.pending: list[tuple[int, Sequence[Use]]] = []
+        # For pending groups that are chunk summaries: their by-name index.
+        self.chunk_index: dict[int, dict[str, tuple[int, tuple[Use, ...]]]] = {}
         self.globals: set[str] = set()
         self.nonlocals: set[str] = set()
         self.calls_locals = False
@@ -174,9 +284,36 @@ class Scope:
         """Whether ``name`` is bound anywhere in this scope."""
         return name in self.bindings
 
+    def pending_uses(self) -> Iterator[Use]:
+        """Uses of nested scopes, with absolute offsets."""
+        for base, group in self.pending:
+            if base == 0:
+                yield from group
+            else:
+                for u in group:
+                    yield Use(u.name, u.start + base, u.end + base, u.flags)
+
+    def all_uses(self) -> Iterator[Use]:
+        """Every use made in this scope or nested in it, with absolute offsets."""
+        yield from self.uses
+        yield from self.pending_uses()
+
+    def uses_of(self, name: str) -> Iterator[Use]:
+        """Uses of ``name`` (own and nested), absolute offsets."""
+        for u in self.uses:
+            if u.name == name:
+                yield u
+        for base, group in self.pending:
+            for u in group:
+                if u.name == name:
+                    yield Use(u.name, u.start + base, u.end + base, u.flags)
+
     def names_used(self) -> set[str]:
         """Names read by this scope's own code or nested scopes (resolved or not)."""
-        return {u.name for u in self.uses} | {u.name for u in self.pending}
+        names = {u.name for u in self.uses}
+        for _, group in self.pending:
+            names.update(u.name for u in group)
+        return names
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +323,25 @@ class ChunkSummary:
     uses: tuple[Use, ...]
     global_binds: frozenset[str]
     findings: tuple[Finding, ...]
+    # The same uses by name: (union of their flags, the uses). The parent resolves a name
+    # once per chunk, not once per use (a module has thousands of uses of builtins).
+    by_name: dict[str, tuple[int, tuple[Use, ...]]]
+
+
+def chunk_summary(
+    uses: tuple[Use, ...], global_binds: frozenset[str], findings: tuple[Finding, ...]
+) -> ChunkSummary:
+    """A summary with its by-name index."""
+    grouped: dict[str, list[Use]] = {}
+    for u in uses:
+        grouped.setdefault(u.name, []).append(u)
+    by_name = {}
+    for name, group in grouped.items():
+        union = 0
+        for u in group:
+            union |= u.flags
+        by_name[name] = (union, tuple(group))
+    return ChunkSummary(uses, global_binds, findings, by_name)
 
 
 NodeHook = Callable[[ts.Node, "Walker"], None]
@@ -229,6 +385,7 @@ class Walker:
         self.all_names: list[tuple[str, int, int]] = []  # strings in __all__
         self.module_globals: set[str] = set()  # bound in functions through `global`
         self.unresolved: list[Use] = []  # the module's unresolved uses, once resolved
+        self.journal: list[Binding] | None = None  # module bindings of the statement walked
         self._dispatch: dict[str, Callable[[ts.Node], None]] = {
             "identifier": self._identifier,
             "import_statement": self._import,
@@ -287,9 +444,98 @@ class Walker:
         root = self.ctx.root
         for hook in NODE_HOOKS.get(root.type, ()):
             hook(root, self)
+        data = self.data
+        cache = self.cache
         for child in root.named_children:
-            self.visit(child)
+            if cache is None or child.type in ("function_definition", "class_definition"):
+                self.visit(child)  # defs and classes are chunks: cached inside visit
+                continue
+            key = (
+                "pystmt",
+                SUMMARY_VERSION,
+                child.type,
+                child.start_point[1],
+                data[child.start_byte : child.end_byte],
+            )
+            summary = cache.get(key)
+            if summary is None:
+                cache.put(key, self._walk_statement(child), len(key[4]) + 64)
+            else:
+                self._replay(child.start_byte, summary)
         return self.module
+
+    def _walk_statement(self, node: ts.Node) -> StatementSummary:
+        """Walk one module-level statement, recording what it does."""
+        module = self.module
+        facts_before = {k: len(v) for k, v in module.facts.items()}
+        uses_before = len(module.uses)
+        pending_before = len(module.pending)
+        all_before = len(self.all_names)
+        findings_before = len(self.findings[0])
+        globals_before = set(self.module_globals)
+        star_before = module.star_import
+        self.journal = []
+        try:
+            self.visit(node)
+        finally:
+            journal, self.journal = self.journal, None
+        base = node.start_byte
+        facts = tuple(
+            (key, _ref(item, base))
+            for key, items in module.facts.items()
+            for item in items[facts_before.get(key, 0) :]
+        )
+        uses = tuple(
+            Use(u.name, u.start - base, u.end - base, u.flags) for u in module.uses[uses_before:]
+        )
+        return StatementSummary(
+            uses=uses,
+            uses_index=chunk_summary(uses, frozenset(), ()).by_name,
+            bindings=tuple((b.name, b.kind, b.refs(base), b.unpacked) for b in journal),
+            pending=tuple(
+                # A chunk's group is relative to the chunk: keep it, note where the chunk
+                # is; a lambda's or comprehension's group is absolute: make it relative.
+                (group_base - base, tuple(group), module.chunk_index[i])
+                if i in module.chunk_index
+                else (
+                    0,
+                    tuple(Use(u.name, u.start - base, u.end - base, u.flags) for u in group),
+                    None,
+                )
+                for i, (group_base, group) in enumerate(module.pending)
+                if i >= pending_before
+            ),
+            globals=frozenset(self.module_globals - globals_before),
+            all_names=tuple((n, s - base, e - base) for n, s, e in self.all_names[all_before:]),
+            findings=tuple(f.shifted(-base) for f in self.findings[0][findings_before:]),
+            star_import=module.star_import and not star_before,
+            facts=facts,
+        )
+
+    def _replay(self, base: int, summary: StatementSummary) -> None:
+        """Apply a cached statement's effects at its new offset."""
+        module = self.module
+        if summary.uses:
+            module.pending.append((base, summary.uses))
+            module.chunk_index[len(module.pending) - 1] = summary.uses_index
+        for offset, group, index in summary.pending:
+            module.pending.append((base + offset, group))
+            if index is not None:
+                module.chunk_index[len(module.pending) - 1] = index
+        for name, kind, refs, unpacked in summary.bindings:
+            shifted = tuple(
+                (r[0] + base, r[1] + base, r[2]) if r is not None else None for r in refs
+            )
+            module.bindings.setdefault(name, []).append(
+                Binding.replayed(self.ctx, name, kind, module, shifted, unpacked)
+            )
+        self.module_globals.update(summary.globals)
+        self.all_names.extend((n, s + base, e + base) for n, s, e in summary.all_names)
+        self.findings[0].extend(f.shifted(base) for f in summary.findings)
+        if summary.star_import:
+            module.star_import = True
+        for key, item in summary.facts:
+            module.fact(key).append(_unref(item, base, self.ctx))
 
     def visit(self, node: ts.Node) -> None:
         """Visit ``node``: hooks first, then its handler (or its named children)."""
@@ -349,6 +595,8 @@ class Walker:
             if not name.isascii():
                 name = unicodedata.normalize("NFKC", name)
         binding = Binding(name, kind, node, scope, value, stmt, unpacked)
+        if self.journal is not None and scope is self.module:
+            self.journal.append(binding)
         if name in scope.globals and scope.kind != "module":
             # Bound at module level: the module learns it from the chunk's summary.
             self.module_globals.add(name)
@@ -446,8 +694,9 @@ class Walker:
             self.bind(name, kind, value=node, stmt=node)
         summary = self._chunk_summary(node)
         base = node.start_byte
-        for u in summary.uses:
-            self.scope.pending.append(Use(u.name, u.start + base, u.end + base, u.flags))
+        if summary.uses:
+            self.scope.pending.append((base, summary.uses))
+            self.scope.chunk_index[len(self.scope.pending) - 1] = summary.by_name
         for name_ in summary.global_binds:
             self.module_globals.add(name_)
         self.findings[-1].extend(f.shifted(base) for f in summary.findings)
@@ -480,7 +729,7 @@ class Walker:
         uses, self.sink = self.sink, saved
         base = node.start_byte
         rel = tuple(Use(u.name, u.start - base, u.end - base, SOFT) for u in uses)
-        return ChunkSummary(rel, frozenset(), ())
+        return chunk_summary(rel, frozenset(), ())
 
     def _walk_chunk(self, node: ts.Node) -> ChunkSummary:
         saved = (
@@ -540,7 +789,7 @@ class Walker:
             for u in outer
             if u.name not in type_params
         ) + tuple(Use(u.name, u.start - base, u.end - base, u.flags) for u in unresolved)
-        return ChunkSummary(uses, global_binds, tuple(f.shifted(-base) for f in findings))
+        return chunk_summary(uses, global_binds, tuple(f.shifted(-base) for f in findings))
 
     def _type_params(self, node: ts.Node | None, scope: Scope) -> set[str]:
         names: set[str] = set()
@@ -754,7 +1003,8 @@ class Walker:
         unresolved = self.resolve(scope)
         self.end_scope(scope)
         self.scope, self.sink, self.loops = saved
-        parent.pending.extend(unresolved)
+        if unresolved:
+            parent.pending.append((0, unresolved))
 
     def _comprehension(self, node: ts.Node) -> None:
         parent = self.scope
@@ -776,7 +1026,8 @@ class Walker:
         unresolved = self.resolve(scope, keep_visible=True)
         self.end_scope(scope)
         self.scope, self.sink = saved
-        parent.pending.extend(unresolved)
+        if unresolved:
+            parent.pending.append((0, unresolved))
 
     def _match(self, node: ts.Node) -> None:
         subject = node.child_by_field_name("subject")
@@ -931,31 +1182,56 @@ class Walker:
         is_class = scope.kind == "class"
         is_module = scope.kind == "module"
         bindings = scope.bindings
-        for uses in (scope.uses, scope.pending):
+        scope_globals = scope.globals
+        groups: list[tuple[int, Sequence[Use]]] = [(0, scope.uses)]
+        for i, (base, uses) in enumerate(scope.pending):
+            index = scope.chunk_index.get(i)
+            if index is None or is_class:
+                groups.append((base, uses))
+                continue
+            # Fast path: whole names at once, when the answer is the same for every use.
+            slow: list[Use] = []
+            for name, (union, named) in index.items():
+                if not union & GLOBAL and name not in scope_globals:
+                    found = bindings.get(name)
+                    if found:
+                        if any(b.kind != "soft" for b in found):
+                            for b in found:
+                                b.used = True
+                            continue
+                    elif is_module and (name in BUILTINS or name in MODULE_NAMES):
+                        continue  # never undefined: nothing left to do with it
+                slow.extend(named)
+            if slow:
+                groups.append((base, slow))
+        for base, uses in groups:
             for u in uses:
-                flags = u.flags
-                name = u.name
-                if flags & GLOBAL and not is_module:
-                    up.append(u)
-                    continue
-                if name in scope.globals and not is_module:
-                    up.append(Use(name, u.start, u.end, (flags | GLOBAL) & ~VISIBLE))
+                name, _, _, flags = u
+                if not is_module and (flags & GLOBAL or name in scope_globals):
+                    up.append(Use(name, u.start + base, u.end + base, (flags | GLOBAL) & ~VISIBLE))
                     continue
                 if is_class and not flags & VISIBLE:
-                    up.append(u)
+                    up.append(Use(name, u.start + base, u.end + base, flags) if base else u)
                     continue
                 found = bindings.get(name)
                 if found:
+                    soft_only = True
                     for b in found:
                         b.used = True
-                    if all(b.kind == "soft" for b in found):
+                        if b.kind != "soft":
+                            soft_only = False
+                    if soft_only:
                         # Bound only inside code being typed: maybe it is the outer name.
-                        up.append(Use(name, u.start, u.end, (flags | SOFT) & ~VISIBLE))
+                        up.append(
+                            Use(name, u.start + base, u.end + base, (flags | SOFT) & ~VISIBLE)
+                        )
                     continue
-                if keep_visible:
-                    up.append(u)
+                if not keep_visible:
+                    flags &= ~VISIBLE
+                if base or flags != u.flags:
+                    up.append(Use(name, u.start + base, u.end + base, flags))
                 else:
-                    up.append(Use(name, u.start, u.end, flags & ~VISIBLE) if flags & VISIBLE else u)
+                    up.append(u)
         return up
 
     def end_scope(self, scope: Scope) -> None:

@@ -22,6 +22,8 @@ def statement_of(node: ts.Node) -> ts.Node:
 
 def string_prefix(node: ts.Node, data: bytes) -> str:
     """The prefix letters of a ``string`` node (``f``, ``rb``...), lower-cased."""
+    if data[node.start_byte : node.start_byte + 1] in (b'"', b"'"):
+        return ""  # most strings: no prefix, no need to look at the children
     start = node.child(0)
     if start is None or start.type != "string_start":
         return ""
