@@ -44,7 +44,10 @@ def test_noqa_in_c_like_languages_and_per_file() -> None:
 
 
 def test_rules_off_by_id_prefix_and_category() -> None:
-    text = "import os\n\ndef f(items, known=[]):\n    for i in items:\n        if i in known:\n            pass\n    return 'a' + 1\n"
+    text = (
+        "import os\n\ndef f(items, known=[]):\n    for i in items:\n        if i in known:\n"
+        "            known.append(i)\n    return 'a' + 1\n"
+    )
     everything = run(text)
     assert {"QL102", "QL108", "QL104"} <= set(everything)
     assert "QL102" not in run(text, disabled=frozenset({"QL102"}))

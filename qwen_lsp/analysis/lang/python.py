@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..base import FileContext
 from ..findings import Edit, Fix
-from ..query_rules import RuleMatch, fixer, query_predicate
+from ..query_rules import RuleMatch, context_filter, fixer, query_predicate
 
 
 @query_predicate("not-reraises")
@@ -69,3 +70,35 @@ def mutable_default(ctx: FileContext, match: RuleMatch) -> Fix | None:
     edits.append(Edit(at, at, guard))
     shown = value if len(value) <= 20 else value[:19] + "…"
     return Fix(f"Default to `None`, create `{shown}` in the body", tuple(edits))
+
+
+_MUTATORS = (
+    rb"append|extend|insert|pop|popitem|remove|clear|update|setdefault|add|discard|sort"
+    rb"|reverse|__setitem__|__delitem__"
+)
+
+
+@context_filter("python.default_changed_or_escapes")
+def default_changed_or_escapes(ctx: FileContext, match: RuleMatch) -> bool:
+    """Keep a mutable default only if the function changes it (``x.append``, ``x[k] =``,
+    ``x += ...``, ``del x[k]``) or lets it escape (returns, yields or stores it): a default
+    that is only read (a lookup table, ``cnf={}`` merged into a new dict) is harmless."""
+    name_span = match.get("name")
+    body_span = match.get("body")
+    if name_span is None or body_span is None:
+        return True
+    name = re.escape(ctx.data[name_span[0] : name_span[1]])
+    body = ctx.data[body_span[0] : body_span[1]]
+    changed = re.search(
+        rb"(?<![\w.])" + name + rb"\s*(?:\.(?:" + _MUTATORS + rb")\s*\("
+        rb"|\[[^\]\n]*\]\s*(?:[-+*/|&^%]|//|<<|>>|\*\*)?=(?!=)"
+        rb"|(?:[-+*/|&^%]|//)=)"
+        rb"|\bdel\s+" + name + rb"\s*\[",
+        body,
+    )
+    if changed:
+        return True
+    escapes = re.search(
+        rb"(?:\breturn|\byield|[^=!<>]=)\s*" + name + rb"\s*(?:$|[\n;#),\]])", body, re.M
+    )
+    return escapes is not None

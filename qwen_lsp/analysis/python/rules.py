@@ -263,7 +263,13 @@ of an `if`/`try`.
 # -- QL101 undefined names ------------------------------------------------------------------
 
 
-_DYNAMIC_GLOBALS = (b"globals()", b"sys.modules[__name__]", b"._convert_(", b"vars()")
+_DYNAMIC_GLOBALS = (
+    b"globals()",
+    b"sys.modules[__name__]",
+    b"._convert_(",
+    b"vars()",
+    b"global_enum",  # enum.global_enum copies an enum's members into the module
+)
 
 
 def _dynamic_globals(data: bytes) -> bool:
@@ -657,6 +663,8 @@ def _maybe_none(call: ts.Node, scope: Scope, data: bytes) -> str | None:
     if name in _MAYBE_NONE:
         if name in ("os.environ.get", "os.getenv") and args.named_child_count != 1:
             return None  # a default was given
+        if name in ("re.match", "re.search") and first is not None and _always_matches(first, data):
+            return None
         return _MAYBE_NONE[name].format(arg=arg.strip("'\""))
     if fn.type != "attribute":
         return None
@@ -679,6 +687,24 @@ def _maybe_none(call: ts.Node, scope: Scope, data: bytes) -> str | None:
     if method_name in _PATTERN_METHODS and builder == "re.compile":
         return "no match"
     return None
+
+
+_POSITIONAL = re.compile(r"\$|\\[ZbBA]|\(\?[=!<]")
+
+
+def _always_matches(pattern: ts.Node, data: bytes) -> bool:
+    r"""A constant pattern that matches the empty string without anchors or lookarounds
+    (`^\s*`) matches at the start of every string: `re.match` never returns None."""
+    if pattern.type != "string" or contains_type(pattern, frozenset({"interpolation"})):
+        return False
+    try:
+        text = ast.literal_eval(data[pattern.start_byte : pattern.end_byte].decode())
+        compiled = re.compile(text)
+    except (ValueError, SyntaxError, re.error, TypeError, MemoryError, RecursionError):
+        return False
+    source = text if isinstance(text, str) else text.decode("latin-1")
+    empty = "" if isinstance(text, str) else b""
+    return compiled.match(empty) is not None and not _POSITIONAL.search(source)
 
 
 _TEST_PARENTS = frozenset(
