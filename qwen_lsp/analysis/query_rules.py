@@ -27,6 +27,9 @@ a capture (``text``), substitute a regex inside it (``regex`` + ``text``) or ins
 write. ``filters`` name Python checks that need more than the match (enclosing test module,
 declared types); they run after the cache, on the live tree.
 
+``file_filters`` name file-level conditions (TypeScript or block-scoped JavaScript...): they
+decide whether the rule runs on the file at all and keep its findings cacheable.
+
 Custom predicates usable inside the queries (evaluated on the match's own nodes):
 ``#no-descendant? @c "type"...``, ``#empty? @c`` (no named children),
 ``#falls-through? @case`` (C/C++ switch case whose last statement is not a jump).
@@ -75,11 +78,13 @@ MatchRecord = tuple[int, tuple[tuple[str, int, int], ...]]
 
 Predicate = Callable[[list[Any]], bool]
 ContextFilter = Callable[[FileContext, "RuleMatch"], bool]
+FileFilter = Callable[[FileContext], bool]
 Fixer = Callable[[FileContext, "RuleMatch"], "Fix | None"]
 Analyzer = Callable[[FileContext, "QuerySpec", list["RuleMatch"]], list[Finding]]
 
 PREDICATES: dict[str, Predicate] = {}
 FILTERS: dict[str, ContextFilter] = {}
+FILE_FILTERS: dict[str, FileFilter] = {}
 FIXERS: dict[str, Fixer] = {}
 ANALYZERS: dict[str, Analyzer] = {}
 
@@ -100,6 +105,17 @@ def context_filter(name: str) -> Callable[[ContextFilter], ContextFilter]:
 
     def deco(fn: ContextFilter) -> ContextFilter:
         FILTERS[name] = fn
+        return fn
+
+    return deco
+
+
+def file_filter(name: str) -> Callable[[FileFilter], FileFilter]:
+    """Register a file-level condition: ``fn(ctx) -> run this rule on the file``. Unlike
+    match filters, it leaves the rule's findings cacheable per region."""
+
+    def deco(fn: FileFilter) -> FileFilter:
+        FILE_FILTERS[name] = fn
         return fn
 
     return deco
@@ -163,6 +179,7 @@ class QuerySpec:
     fix: FixSpec | None = None
     alternatives: tuple[FixSpec, ...] = ()
     filters: tuple[str, ...] = ()
+    file_filters: tuple[str, ...] = ()
     analyzer: str | None = None
     tags: tuple[str, ...] = ()
     options: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
@@ -281,7 +298,8 @@ def parse_rule_file(path: Path, folder_language: str, known: dict[str, Rule]) ->
         raise RuleError(f"{path}: missing `message`")
     known_opts = {
         "id", "name", "summary", "severity", "category", "explain", "languages", "fix",
-        "alternatives", "message", "report", "filters", "analyzer", "tags", "fixable",
+        "alternatives", "message", "report", "filters", "file_filters", "analyzer", "tags",
+        "fixable",
     }  # fmt: skip
     return QuerySpec(
         rule=rule,
@@ -294,6 +312,7 @@ def parse_rule_file(path: Path, folder_language: str, known: dict[str, Rule]) ->
         fix=fix,
         alternatives=alternatives,
         filters=tuple(meta.get("filters", ())),
+        file_filters=tuple(meta.get("file_filters", ())),
         analyzer=analyzer_name,
         tags=tuple(meta.get("tags", ())),
         options={k: v for k, v in meta.items() if k not in known_opts},
@@ -546,11 +565,23 @@ def run(ctx: FileContext, book: QueryRuleBook, wanted: Callable[[str], bool]) ->
     if compiled is None:
         return []
     records, prebuilt = collect_matches(ctx, compiled)
-    findings: list[Finding] = [f for f in prebuilt if wanted(f.rule)]
+    runs: dict[str, bool] = {}
+
+    def on_file(spec: QuerySpec) -> bool:
+        key = spec.rule.id
+        if key not in runs:
+            runs[key] = wanted(key) and all(
+                FILE_FILTERS[name](ctx) if name in FILE_FILTERS else False
+                for name in spec.file_filters
+            )
+        return runs[key]
+
+    by_rule = {s.rule.id: s for s in compiled.specs}
+    findings: list[Finding] = [f for f in prebuilt if on_file(by_rule[f.rule])]
     grouped: dict[QuerySpec, list[RuleMatch]] = defaultdict(list)
     for pattern, captures in records:
         spec = compiled.specs[pattern]
-        if not wanted(spec.rule.id):
+        if not on_file(spec):
             continue
         match = RuleMatch(spec, captures)
         if spec.analyzer:

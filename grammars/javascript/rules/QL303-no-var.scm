@@ -5,7 +5,7 @@
 ; languages = ["javascript", "typescript", "typescriptreact"]
 ; summary = "`var` declarations (function-scoped, hoisted) instead of `let` / `const`."
 ; report = "kw"
-; filters = ["javascript.block_scoped_file"]
+; file_filters = ["javascript.block_scoped_file"]
 ; message = "`var` is scoped to the whole function and hoisted: the variable leaks out of blocks and loops (closures in a loop all share it); use `let` or `const`"
 ; explain = """
 ; **What.** A `var` declaration.
@@ -26,4 +26,5 @@
 ; title = "Use `let`"
 ; preferred = false
 ; edits = [{ capture = "kw", text = "let" }]
-(variable_declaration "var" @kw) @finding
+((variable_declaration "var" @kw) @finding
+  (#not-parent? @finding "ambient_declaration"))

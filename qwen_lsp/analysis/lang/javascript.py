@@ -10,7 +10,7 @@ import tree_sitter as ts
 
 from ..base import FileContext
 from ..findings import Edit, Finding, Fix
-from ..query_rules import QuerySpec, RuleMatch, analyzer, context_filter
+from ..query_rules import QuerySpec, RuleMatch, analyzer, file_filter, query_predicate
 
 _FUNCTIONS = frozenset(
     {
@@ -295,22 +295,20 @@ def missing_await(ctx: FileContext, spec: QuerySpec, matches: list[RuleMatch]) -
     return out
 
 
-@context_filter("javascript.block_scoped_file")
-def block_scoped_file(ctx: FileContext, match: RuleMatch) -> bool:
-    """The file is TypeScript or already declares with ``let``/``const``; and the `var` is
-    not an ambient declaration (``declare var`` is how `.d.ts` files declare globals)."""
+@file_filter("javascript.block_scoped_file")
+def block_scoped_file(ctx: FileContext) -> bool:
+    """TypeScript, or JavaScript that already declares with ``let``/``const`` (not ``.d.ts``
+    files: ``declare var`` is how they declare globals)."""
     if ctx.path.endswith((".d.ts", ".d.mts", ".d.cts")):
         return False
-    if ctx.language_id == "javascript":
-        cached = ctx.memo.get("block_scoped")
-        if cached is None:
-            # Text, not the tree: one regex pass instead of a walk per run (a `let` inside
-            # a string or comment can only make the rule speak, never crash it).
-            cached = ctx.memo["block_scoped"] = _BLOCK_SCOPED.search(ctx.data) is not None
-        if not cached:
-            return False
-    span = match.get("finding")
-    node = ctx.node_at(*span) if span else None
-    return not (
-        node is not None and node.parent is not None and node.parent.type == "ambient_declaration"
-    )
+    if ctx.language_id != "javascript":
+        return True
+    # Text, not the tree: one regex pass (a `let` in a comment can only make the rule speak).
+    return _BLOCK_SCOPED.search(ctx.data) is not None
+
+
+@query_predicate("not-parent")
+def not_parent(args: list) -> bool:
+    """``(#not-parent? @c "type")``: the node's parent is not of that type."""
+    nodes = args[0] if isinstance(args[0], list) else []
+    return all(n.parent is None or n.parent.type != args[1] for n in nodes)
