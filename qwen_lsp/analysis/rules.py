@@ -152,6 +152,7 @@ def markdown_reference(registry: RuleRegistry) -> str:
             f"{r.severity.name.lower()} | {r.category} | {'yes' if r.fixable else '–'} | "
             f"{r.summary} |"
         )
+    lines += ["", WRITING_RULES.strip()]
     for r in registry:
         lines += ["", f"## {r.id} {r.name}", ""]
         langs = ", ".join(lang_names.get(lang, lang) for lang in r.languages)
@@ -161,6 +162,32 @@ def markdown_reference(registry: RuleRegistry) -> str:
         )
         lines += ["", r.explain.strip()]
     return "\n".join(lines) + "\n"
+
+
+WRITING_RULES = """
+## Writing a rule
+
+A rule is its code (or query), its fixture and its documentation, together:
+
+1. **A query is enough** (the pattern is local): add `grammars/<language>/rules/QLnnn-<name>.scm`.
+   Its leading `;` comment block is TOML: `id`, `name`, `severity` (error, warning, information,
+   hint), `category` (correctness, performance, style), `summary`, `message` (a template over
+   capture names: `{op}`), `report` (the capture whose range is reported, default `finding`),
+   `languages` (other grammars the query also compiles for), `explain` (Markdown: What, Why,
+   Fix) and a `[fix]` table: `title` and `edits` (`{ capture = "op", text = "{op}=" }` replaces
+   a capture; `regex` substitutes inside it; `insert = "before"|"after"` inserts), or `fixer`,
+   the name of a Python function for fixes a template cannot write. `filters` name Python
+   checks that look beyond the match, `file_filters` conditions on the whole file, `analyzer`
+   a function that turns all of a file's matches into findings (unused variables). The code
+   behind those names is in `qwen_lsp/analysis/lang/<language>.py`.
+2. **It needs scopes or more than one node** (Python): a function in
+   `qwen_lsp/analysis/python/` decorated with `@on_node("type")` or `@on_scope_end`,
+   declared with `declare(...)` (the same metadata as above).
+3. Add `tests/analysis/fixtures/QLnnn.<ext>`: code where the rule must fire (lines marked
+   `expect: QLnnn`) and code where it must not. The tests check both, apply every fix, and check
+   that the result parses and no longer fires.
+4. Regenerate this file: `python -m qwen_lsp.analysis.rules > docs/rules.md`.
+"""
 
 
 # -- Python rules -----------------------------------------------------------------------
