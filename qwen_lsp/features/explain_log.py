@@ -120,8 +120,9 @@ def read_log_argument(server: QwenLanguageServer, args: tuple[Any, ...]) -> str:
         raise ValueError(f"cannot read {path}: {exc.strerror}") from exc
 
 
-def _publish_closed(server: QwenLanguageServer, uri: str) -> None:
-    """Push the log findings of a file that is not open (or none, to clear them)."""
+def publish_closed(server: QwenLanguageServer, uri: str) -> None:
+    """Push the log findings of a file that is not open (or none, to clear them). Findings
+    whose file changed on disk are dropped here: call it when a watched file changes."""
     state = state_of(server)
     entry = state.log_findings.get(uri)
     path = uri_to_path(uri)
@@ -149,7 +150,7 @@ def _republish(server: QwenLanguageServer, uris: set[str]) -> None:
     refresh(server, [u for u in uris if u in server.documents])
     for uri in uris:
         if uri not in server.documents:
-            _publish_closed(server, uri)
+            publish_closed(server, uri)
 
 
 def apply_report(server: QwenLanguageServer, report: LogReport, workspace: ServerWorkspace) -> None:
