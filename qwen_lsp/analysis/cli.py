@@ -81,7 +81,7 @@ def check_paths(
         if b"\x00" in data[:8192]:
             continue
         doc = Document(
-            path.as_uri(),
+            path.resolve().as_uri(),
             data.decode("utf-8", "replace"),
             0,
             registry.by_id(language_id),

@@ -310,6 +310,7 @@ class CompletionService:
                     deadline,
                     self._lines,
                     query.root,
+                    query.snapshot.language.id if query.snapshot.language else None,
                 )
             )
         if query.others:

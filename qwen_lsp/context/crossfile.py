@@ -155,8 +155,10 @@ def definition_snippets(
     deadline: float,
     source_lines: SourceLines,
     relative_to: str = "",
+    language: str | None = None,
 ) -> list[Snippet]:
-    """Snippets for the definitions of identifiers in ``near_text`` that live in other files."""
+    """Snippets for the definitions of identifiers in ``near_text`` that live in other files
+    of the same ``language`` (a name shared with a JSON key or an HTML id is no context)."""
     chosen: list[Snippet] = []
     used = 0
     seen_defs: set[tuple[str, int]] = set()
@@ -167,7 +169,7 @@ def definition_snippets(
             if hit.path == path or hit.definition.kind == "module":
                 continue
             summary = index.get(hit.path)
-            if summary is None:
+            if summary is None or (language is not None and summary.language != language):
                 continue
             idx = _definition_index(summary, hit.definition)
             if idx is None or (hit.path, idx) in seen_defs:

@@ -11,11 +11,38 @@ from __future__ import annotations
 
 from .tokenizer import ModelTokenizer
 
+# Characters that typically follow the cursor: if appending them leaves the prompt's last token
+# as it is, the cursor already sits on a token boundary and there is nothing to heal.
+_PROBES = ("a", "x_", "(", ".", "0")
+
+
+def is_split(tokenizer: ModelTokenizer, ids: list[int]) -> bool:
+    """Whether the prompt's last token would change if the user typed on (the cursor sits
+    inside a token). Decided by the tokenizer itself, so it holds for any pre-tokenizer: after
+    indentation Qwen's tokenizer merges the last space with the next word, ours does not."""
+    if not ids or not tokenizer.token_bytes[ids[-1]]:
+        return False
+    tail_ids = ids[-2:] if len(ids) >= 2 and tokenizer.token_bytes[ids[-2]] else ids[-1:]
+    last = tokenizer.token_bytes[ids[-1]]
+    # A partly typed word: the vocabulary has longer tokens that start with it.
+    if last[-1:].isalnum() or last.endswith(b"_"):
+        if any(t != ids[-1] for t in tokenizer.tokens_starting_with(last, limit=2)):
+            return True
+    tail = tokenizer.decode_bytes(tail_ids).decode("utf-8", "surrogatepass")
+    for probe in _PROBES:
+        again = tokenizer.encode(tail + probe)
+        if again[: len(tail_ids)] != tail_ids:
+            return True
+    return False
+
 
 def back_up(
     tokenizer: ModelTokenizer, ids: list[int], max_tokens: int = 1
 ) -> tuple[list[int], bytes]:
-    """Drop up to ``max_tokens`` trailing text tokens; return the shorter ids and their bytes."""
+    """Drop up to ``max_tokens`` trailing text tokens when the cursor splits a token; return the
+    shorter ids and the removed bytes (empty when no healing is needed)."""
+    if not is_split(tokenizer, ids):
+        return ids, b""
     cut = len(ids)
     while cut > 0 and len(ids) - cut < max_tokens and tokenizer.token_bytes[ids[cut - 1]]:
         cut -= 1

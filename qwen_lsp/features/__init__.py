@@ -17,6 +17,7 @@ def register_all(server: QwenLanguageServer) -> None:
     from . import (
         code_actions,
         commands,
+        compat,
         diagnostics,
         documents,
         explain_log,
@@ -26,7 +27,17 @@ def register_all(server: QwenLanguageServer) -> None:
         symbols,
     )
 
+    # compat first: it adjusts how messages are structured, before any handler sees one.
     for module in (
-        lifecycle, documents, diagnostics, code_actions, symbols, navigation, inline_completion, commands, explain_log,
+        compat,
+        lifecycle,
+        documents,
+        diagnostics,
+        code_actions,
+        symbols,
+        navigation,
+        inline_completion,
+        commands,
+        explain_log,
     ):
         module.register(server)

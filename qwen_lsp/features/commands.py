@@ -4,12 +4,12 @@ rates) and ``qwen.acceptSuggestion`` (sent by clients when a suggestion is accep
 from __future__ import annotations
 
 import statistics
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+# A real import, not a TYPE_CHECKING one: pygls reads command handlers' annotations at run time
+# to structure their arguments.
+from ..server import QwenLanguageServer
 from .inline_completion import ACCEPT_COMMAND
-
-if TYPE_CHECKING:
-    from ..server import QwenLanguageServer
 
 
 def _rate(hits: int, lookups: int) -> float | None:

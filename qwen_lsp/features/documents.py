@@ -10,6 +10,7 @@ from lsprotocol import types
 
 from ..server import uri_to_path
 from ..syntax.document import Document, TextEdit
+from . import explain_log
 from .diagnostics import clear_diagnostics, schedule_diagnostics
 
 if TYPE_CHECKING:
@@ -136,6 +137,8 @@ def register(server: QwenLanguageServer) -> None:
             path = uri_to_path(event.uri)
             if path is None or event.uri in ls.documents:
                 continue  # open documents are tracked through didChange
+            # Log findings on a file that changed on disk no longer point at the right lines.
+            explain_log.publish_closed(ls, event.uri)
             indexer = ls.core.index_containing(path)
             if indexer is None:
                 continue

@@ -75,7 +75,7 @@ async def suggest(
     others = [
         (uri_to_path(u) or u, d.text)
         for u, d in ls.documents.items()
-        if u != uri and d.language is not None and len(d.buffer.data) < 512 * 1024
+        if u != uri and d.language is doc.language and len(d.buffer.data) < 512 * 1024
     ][:12]
     query = CompletionQuery(
         uri,
@@ -166,7 +166,7 @@ def register(server: QwenLanguageServer) -> None:
             label = (typed + suggestion.text.split("\n", 1)[0]).strip() or suggestion.text.strip()
             items.append(
                 types.CompletionItem(
-                    label=label[:80],
+                    label=label,  # clients shorten long labels on screen themselves
                     kind=types.CompletionItemKind.Snippet,
                     detail=f"qwen-lsp ({suggestion.model or suggestion.source})",
                     documentation=types.MarkupContent(

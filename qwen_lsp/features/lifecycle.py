@@ -185,6 +185,10 @@ def register(server: QwenLanguageServer) -> None:
         if config is None and isinstance(params.settings, dict):
             config = params.settings
         apply_settings(ls, ls.initialization_options, config)
+        # Rules turned on or off apply now, not at the next edit.
+        from .diagnostics import refresh
+
+        refresh(ls, list(ls.documents))
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
     def did_change_folders(

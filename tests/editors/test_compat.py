@@ -114,10 +114,6 @@ def _read(stream) -> dict[str, Any]:
     return json.loads(stream.read(length))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compat.register is not called by qwen_lsp.features.register_all yet (one line)",
-)
 def test_the_server_answers_the_9x_shape(tmp_path) -> None:
     """Over a real pipe: the session the server builds tolerates the 9.0.x request."""
     settings = tmp_path / "settings.json"
