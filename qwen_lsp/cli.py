@@ -134,6 +134,29 @@ def cmd_complete(args: argparse.Namespace) -> int:
     return run_complete(args)
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    """Fine-tune a model module on a source tree (needs the ``train`` extra)."""
+    try:
+        from .training.finetune import main as finetune_main
+    except ImportError as exc:
+        print(
+            f"qwen-lsp: training needs the optional dependencies ({exc.name} is missing): "
+            'python -m pip install "qwen-lsp[train]"',
+            file=sys.stderr,
+        )
+        return 2
+    argv = list(args.rest)
+    # `--base python` names an embedded module.
+    if "--base" in argv:
+        i = argv.index("--base") + 1
+        if i < len(argv) and not Path(argv[i]).exists():
+            from .engine.registry import EMBEDDED
+
+            if (EMBEDDED / argv[i] / "model.json").is_file():
+                argv[i] = str(EMBEDDED / argv[i])
+    return int(finetune_main(argv) or 0)
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Check files and print diagnostics."""
     from .analysis.cli import run_check
@@ -279,6 +302,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_complete)
 
+    p = sub.add_parser(
+        "train",
+        help="fine-tune a model module on your code: train --corpus DIR --base MODULE --out DIR",
+        add_help=False,
+    )
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_train)
+
     p = sub.add_parser("check", help="print diagnostics for files and folders")
     p.add_argument("paths", nargs="+")
     p.add_argument("--format", choices=["text", "json", "sarif"], default="text")
@@ -328,6 +359,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``qwen-lsp`` command."""
     parser = build_parser()
+    raw = list(sys.argv[1:] if argv is None else argv)
+    if raw[:1] == ["train"]:
+        # The trainer parses its own options (argparse's REMAINDER would swallow none
+        # that start with a dash, --help included).
+        _setup_logging("info", None)
+        return cmd_train(argparse.Namespace(rest=raw[1:]))
     args = parser.parse_args(argv)
     _setup_logging(args.log_level, args.log_file)
     if not getattr(args, "func", None):
