@@ -11,9 +11,9 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from qwen_lsp.engine.module import load_module, verify  # noqa: E402
+from qwen_lsp.engine.module import load_module, verify
 
-from ..support import EXAMPLES, REPO  # noqa: E402
+from ..support import EXAMPLES, REPO
 
 
 def test_train_command_fine_tunes_a_module(tmp_path: Path):
