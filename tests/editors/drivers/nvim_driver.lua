@@ -99,6 +99,10 @@ local ok, err = pcall(function()
   })
   result.omnifunc = vim.bo[bufnr].omnifunc
 
+  -- Always show the menu and insert nothing until accepted (what completion users set): with
+  -- Neovim's default 'menu,preview', a single match is inserted at once and the <C-y> below
+  -- would then be insert-mode CTRL-Y, which copies the character above the cursor.
+  vim.o.completeopt = 'menuone,noinsert'
   -- Type like a user: go to the end of the completion line, insert mode, ask for completion.
   local line = tonumber(env.QWEN_NVIM_LINE)
   vim.api.nvim_win_set_cursor(0, { line, 0 })
