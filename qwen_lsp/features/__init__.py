@@ -23,6 +23,7 @@ def register_all(server: QwenLanguageServer) -> None:
         explain_log,
         inline_completion,
         lifecycle,
+        model_fix,
         navigation,
         symbols,
     )
@@ -39,5 +40,6 @@ def register_all(server: QwenLanguageServer) -> None:
         inline_completion,
         commands,
         explain_log,
+        model_fix,
     ):
         module.register(server)

@@ -7,9 +7,9 @@
   (a Markdown document opened with ``window/showDocument`` where the client supports it,
   else ``window/showMessage``); the command also returns the text;
 - ``source.fixAll.qwen-lsp``: every preferred fix of the file (for "fix on save");
-- "Fix with model": :func:`model_fix_action` is the hook. It returns no action until the
-  model engine exists (being written in ``qwen_lsp/engine``); then it will regenerate the
-  flagged span fill-in-the-middle and offer the result as an edit.
+- "Fix with model": :func:`model_fix_action`, offered when the language's module is loaded; its
+  command (``features/model_fix.py``) regenerates the flagged lines fill-in-the-middle and
+  applies the result only when the finding is gone.
 """
 
 from __future__ import annotations
@@ -141,16 +141,24 @@ def explain_action(finding: Finding, diag: types.Diagnostic) -> types.CodeAction
 def model_fix_action(
     server: QwenLanguageServer, doc: Document, finding: Finding
 ) -> types.CodeAction | None:
-    """**Hook** for "Fix with model": regenerate the flagged span fill-in-the-middle with the
-    language's model module and offer the result as an edit.
+    """"Fix with model": offered when the language's module is already loaded (listing actions
+    never loads a model). The action runs the ``qwen.fixWithModel`` command, which regenerates
+    the flagged lines fill-in-the-middle and applies the result only if the finding is gone."""
+    from .model_fix import FIX_WITH_MODEL, module_loaded
 
-    Returns None for now: the model engine (``qwen_lsp/engine``) is being written separately.
-    Once it exists, this should check that a module for ``doc.language`` is loaded (never
-    load one from a code-action request), and return an action whose ``data`` carries the
-    span, resolved lazily (``codeAction/resolve``) so that listing actions stays instant.
-    """
-    del server, doc, finding
-    return None
+    if doc.language is None or not module_loaded(server, doc.language.id):
+        return None
+    return types.CodeAction(
+        title=f"Fix with model ({finding.rule})",
+        kind=types.CodeActionKind.QuickFix,
+        diagnostics=[diagnostic(finding, doc.buffer, doc.encoding)],
+        is_preferred=False,
+        command=types.Command(
+            title="Fix with model",
+            command=FIX_WITH_MODEL,
+            arguments=[doc.uri, doc.version, finding.start, finding.end, finding.rule],
+        ),
+    )
 
 
 def _wanted(only: list[str] | None, kind: str) -> bool:
