@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -57,6 +58,9 @@ class CompletionQuery:
     root: str = ""
     others: list[tuple[str, str]] = field(default_factory=list)  # other open documents
     listener: LoadListener | None = None
+    # Context the caller chose (the function under test, the code being converted): put
+    # first in the prompt, inside the cross-file budget, before the sources' own snippets.
+    pinned: list[Snippet] = field(default_factory=list)
 
 
 @dataclass
@@ -127,6 +131,7 @@ class CompletionService:
         self.memory = SuggestionMemory()
         self.stats = ServiceStats()
         self.last_run: dict[str, object] | None = None  # the last model run, for modelInfo
+        self.last_suggestion: Suggestion | None = None  # what the last stream() ended with
         self._docs: dict[str, _DocContext] = {}
         self._lines = SourceLines({})
         self._lock = threading.Lock()
@@ -161,6 +166,56 @@ class CompletionService:
             return prepared
         job = self.scheduler.submit(prepared.model, prepared.request, group=query.uri)
         return self.finish(prepared, job.future.result(timeout))
+
+    def stream(self, query: CompletionQuery, timeout: float = 120.0) -> Iterator[str]:
+        """The same path as :meth:`complete_sync`, yielding the suggestion piece by piece
+        while it is decoded (see :mod:`.stream`); the pieces add up to the suggestion, which is
+        left in :attr:`last_suggestion`. Closing the iterator early cancels the generation."""
+        from .stream import StreamCommitter
+
+        self.last_suggestion = None
+        prepared = self.prepare(query)
+        if not isinstance(prepared, Prepared):
+            self.last_suggestion = prepared
+            if prepared is not None and prepared.text:
+                yield prepared.text
+            return
+        updates: queue.Queue[str | None] = queue.Queue()
+        prepared.request.on_text = updates.put
+        settings = query.settings.completion
+        committer = StreamCommitter(
+            prepared.plan,
+            prepared.text[: prepared.cursor],
+            prepared.text[prepared.cursor :],
+            query.snapshot.language,
+            settings.syntaxCheck,
+            settings.minChars,
+        )
+        job = self.scheduler.submit(prepared.model, prepared.request, group=query.uri)
+        job.future.add_done_callback(lambda _f: updates.put(None))
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                try:
+                    partial = updates.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    raise TimeoutError(f"no suggestion within {timeout} s") from None
+                if partial is None:
+                    break
+                piece = committer.update(partial)
+                if piece:
+                    yield piece
+            suggestion = self.finish(prepared, job.future.result(0))
+        finally:
+            if not job.future.done():
+                job.cancel()
+        self.last_suggestion = suggestion
+        final = suggestion.text if suggestion is not None else ""
+        if not final.startswith(committer.committed):  # never expected: the committer is exact
+            log.error("streamed text is not a prefix of the suggestion: %r", committer.committed)
+            return
+        if len(final) > len(committer.committed):
+            yield final[len(committer.committed) :]
 
     # -- prepare -------------------------------------------------------------------------
 
@@ -235,9 +290,11 @@ class CompletionService:
         window = cut_windows(text, cursor, prefix_budget, suffix_budget, count, state.window)
         state.window = window
         t_ctx = time.perf_counter()
-        snippets = (
+        pinned = _within(query.pinned, cross_budget, count)
+        cross_budget -= sum(count(sn.text) + 8 for sn in pinned)
+        snippets = pinned + (
             self._snippets(query, text, cursor, window, cross_budget, count, state)
-            if cross_budget
+            if cross_budget > 0
             else []
         )
         context_ms = (time.perf_counter() - t_ctx) * 1000
@@ -353,6 +410,11 @@ class CompletionService:
             before = prepared.text[: prepared.cursor]
             after = prepared.text[prepared.cursor :]
             checked = syntax_check.check(language, before, after, text)
+            if checked is None and (closed := _closed_doc_block(text, prepared.plan)):
+                # The model ran out inside a docstring (its favourite start of a body): offer
+                # the first paragraph, closed, if that parses.
+                checked = syntax_check.check(language, before, after, closed)
+                checked = checked if checked == closed else None
             if checked is None:
                 self.stats.rejected_by_syntax += 1
             elif checked != text:
@@ -421,6 +483,50 @@ class CompletionService:
         self.scheduler.close()
         self._sources.shutdown(wait=False, cancel_futures=True)
         self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+_DOC_BLOCKS = (('"""', '"""'), ("'''", "'''"), ("/**", "*/"))
+
+
+def _closed_doc_block(text: str, plan: Plan) -> str | None:
+    """A multi-line ``text`` that opens a doc block (docstring, JSDoc comment) and never closes
+    it, cut after the block's first paragraph and closed; None for any other text."""
+    if not plan.multiline:
+        return None
+    head = text.lstrip()
+    for opener, closer in _DOC_BLOCKS:
+        if head.startswith(opener) and closer not in head[len(opener) :]:
+            break
+    else:
+        return None
+    lines = text.split("\n")
+    kept = [lines[0].rstrip()]
+    for line in lines[1:]:
+        if not line.strip():
+            if len(kept) > 1 or kept[0].strip() != opener:
+                break  # the end of the first paragraph
+            continue
+        kept.append(line.rstrip())
+    if len(kept) == 1 and kept[0].strip() == opener:
+        return None  # nothing but the opener
+    last = kept[-1] if len(kept) > 1 else plan.indent
+    indent = last[: len(last) - len(last.lstrip())] if len(kept) > 1 else plan.indent
+    if closer == "*/":
+        star = kept[-1].find("*") if len(kept) > 1 else -1
+        indent = kept[-1][:star] if star > 0 and not kept[-1][:star].strip() else indent + " "
+    return "\n".join(kept) + "\n" + indent + closer
+
+
+def _within(snippets: list[Snippet], budget: int, count: Callable[[str], int]) -> list[Snippet]:
+    """The leading snippets that fit in ``budget`` tokens."""
+    out: list[Snippet] = []
+    for snippet in snippets:
+        cost = count(snippet.text) + 8
+        if cost > budget:
+            break
+        budget -= cost
+        out.append(snippet)
+    return out
 
 
 def _previous_nonblank(text: str, line_start: int) -> str:

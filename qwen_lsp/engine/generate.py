@@ -7,6 +7,7 @@ each sequence picking its own tokens (token healing, sampling) and stopping on i
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from .healing import HealingConstraint
 from .sampling import pick
 from .session import DecoderSession, KVCache
 from .tokenizer import ModelTokenizer, _decode_complete
+
+log = logging.getLogger(__name__)
 
 PREFILL_CHUNK = 384
 
@@ -36,6 +39,9 @@ class GenerationRequest:
     cancelled: Callable[[], bool] = lambda: False
     cache_key: str | None = None  # KV prefix cache slot (e.g. the document)
     ignore_eos: bool = False  # keep going past end-of-text (tests against fixed-length outputs)
+    # Streaming: called on the decoding thread with the text so far after each accepted token
+    # (stop rules applied), once the text continues what healing removed. Must be quick.
+    on_text: Callable[[str], None] | None = None
 
 
 @dataclass
@@ -99,12 +105,19 @@ class SequenceState:
         self.tokens.append(token)
         data = self.tokenizer.decode_bytes(self.tokens)
         removed = self.healing.removed if self.healing else b""
-        self.text = _decode_complete(data[len(removed) :] if data.startswith(removed) else data)
+        healed = data.startswith(removed)
+        self.text = _decode_complete(data[len(removed) :] if healed else data)
         if req.stop is not None and (cut := req.stop(self.text)) is not None:
             self.text = self.text[:cut]
             self.finish_reason = "stop"
         elif len(self.tokens) >= req.max_new_tokens:
             self.finish_reason = "length"
+        if req.on_text is not None and healed:
+            try:
+                req.on_text(self.text)
+            except Exception:  # a failing listener must not stop the generation
+                log.exception("streaming listener failed")
+                req.on_text = None
 
     def result(
         self, prompt_tokens: int, reused: int, prefill_s: float, decode_s: float, batch: int
