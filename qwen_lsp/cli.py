@@ -251,6 +251,20 @@ def cmd_playground(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_models(args: argparse.Namespace) -> int:
+    """List, verify, encrypt or decrypt model modules."""
+    from .security.cli import run_models
+
+    return run_models(args)
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Check an audit log's hash chain."""
+    from .security.cli import run_audit
+
+    return run_audit(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``qwen-lsp``."""
     parser = argparse.ArgumentParser(
@@ -353,6 +367,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--settings", help="server settings for the page: a JSON object or a JSON file")
     p.add_argument("--open", action="store_true", help="open the page in the default browser")
     p.set_defaults(func=cmd_playground)
+
+    from .security.cli import add_parsers
+
+    add_parsers(sub, cmd_models, cmd_audit)
     return parser
 
 

@@ -119,9 +119,14 @@ class ModelSettings:
         0, "Intra-op threads for ONNX Runtime (0: one per physical core).", minimum=0, maximum=256
     )
     keyEnv: str = setting(
-        "QWEN_LSP_MODEL_KEY", "Environment variable holding the key of encrypted modules."
+        "QWEN_LSP_MODEL_KEY",
+        "Environment variable holding the key of encrypted modules and of the encrypted index "
+        "cache (64 hex digits or base64 of 32 bytes).",
     )
-    keyFile: str = setting("", "File holding the key of encrypted modules (outside the workspace).")
+    keyFile: str = setting(
+        "",
+        "File holding the key (used instead of keyEnv when set); refused inside the workspace.",
+    )
 
 
 @dataclass
@@ -162,7 +167,24 @@ class RemoteSettings:
     model: str = setting("", "Model name sent to an OpenAI-compatible server.")
     apiKeyEnv: str = setting("QWEN_LSP_REMOTE_KEY", "Environment variable holding the API key.")
     timeoutMs: int = setting(
-        1500, "Give up on the remote after this long.", minimum=50, maximum=60000
+        1500,
+        "Give up on the remote after this long (the local model answers instead).",
+        minimum=50,
+        maximum=60000,
+    )
+    connectTimeoutMs: int = setting(
+        300, "Give up connecting to the remote after this long.", minimum=10, maximum=60000
+    )
+    cooldownSeconds: int = setting(
+        30,
+        "A failing remote is put aside this long (doubling while it keeps failing, up to 4x).",
+        minimum=1,
+        maximum=3600,
+    )
+    fimOrder: str = setting(
+        "psm",
+        "Prompt order sent to an OpenAI-compatible remote (psm is Qwen2.5-Coder's).",
+        choices=("psm", "spm", "prefix_only"),
     )
 
 
@@ -181,7 +203,25 @@ class Settings:
         minimum=1024,
         maximum=1_000_000_000,
     )
-    auditLog: str = setting("", "Append every generation to this hash-chained JSON-lines file.")
+    maxMessageBytes: int = setting(
+        64 * 1024 * 1024,
+        "Largest LSP message read (bytes). A larger one is skipped before its body is read: a "
+        "request is answered InvalidRequest, a skipped didOpen/didChange drops that document. "
+        "Applies from initialize on (over WebSocket, frames over 64 MiB close the connection).",
+        minimum=65536,
+        maximum=1 << 30,
+    )
+    auditLog: str = setting(
+        "",
+        "Append every generation to this hash-chained JSON-lines file (an absolute path; "
+        "check it with qwen-lsp audit verify FILE).",
+    )
+    auditLogMaxBytes: int = setting(
+        10_000_000,
+        "Rotate the audit log past this size (FILE.1, FILE.2, ...; the chain continues; 0: never).",
+        minimum=0,
+    )
+    auditLogKeep: int = setting(0, "Rotated audit files kept (0: all).", minimum=0, maximum=100000)
     logLevel: str = setting(
         "info", "Server log level.", choices=("debug", "info", "warning", "error")
     )

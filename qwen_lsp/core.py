@@ -8,12 +8,14 @@ connection batch together. It knows nothing of LSP.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from .config import IndexSettings, ModelSettings
+from .index.cache import BlobCodec
 from .index.indexer import IndexStats, ProgressCallback, WorkspaceIndexer
 from .syntax.languages import LanguageRegistry, default_registry
 
@@ -52,6 +54,10 @@ class Core:
         self._completions = None
         self.idle_unload_seconds = 600.0
         self.accepted = 0  # suggestions the clients reported as accepted
+        # Where the key of encrypted modules and of the index cache comes from: the user
+        # settings file and the environment at first, then the settings of the first session
+        # that asks for completions.
+        self.key_settings: ModelSettings = _user_model_settings()
 
     def completions(self, models: ModelSettings):
         """The completion service (models, scheduler, caches), created on first use with the
@@ -61,6 +67,7 @@ class Core:
         from .engine.scheduler import Scheduler
 
         with self._lock:
+            self.key_settings = models
             if self._completions is None:
                 scheduler = Scheduler()
                 registry = ModelRegistry(models.executionProvider, models.threads)
@@ -79,12 +86,16 @@ class Core:
         root: Path,
         settings: IndexSettings,
         on_progress: ProgressCallback | None = None,
+        codec: BlobCodec | None = None,
     ) -> IndexHandle:
-        """The index of ``root``, started in the background the first time it is asked for."""
+        """The index of ``root``, started in the background the first time it is asked for.
+        Its on-disk cache is encrypted when a key is configured (``codec``, else
+        :meth:`index_codec`)."""
         root = root.resolve()
         with self._lock:
             handle = self._indexes.get(root)
             if handle is None:
+                codec = codec or self.index_codec([root])
                 indexer = WorkspaceIndexer(
                     [root],
                     self.registry,
@@ -92,6 +103,7 @@ class Core:
                     exclude=settings.exclude,
                     workers=settings.workers,
                     cache_dir=Path(settings.cacheDir) if settings.cacheDir else self.cache_dir,
+                    codec=codec,
                 )
                 handle = IndexHandle(indexer)
                 self._indexes[root] = handle
@@ -100,6 +112,19 @@ class Core:
             if handle.future is None and settings.enable:
                 handle.future = self.executor.submit(self._run_index, handle)
         return handle
+
+    def index_codec(self, roots: list[Path]) -> BlobCodec | None:
+        """Encryption of index cache blobs when a key is configured (None: stored plain)."""
+        from .security.crypto import CryptoError, blob_codec, load_key
+
+        models = self.key_settings
+        if not models.keyFile and not os.environ.get(models.keyEnv or ""):
+            return None
+        try:
+            return blob_codec(load_key(models.keyEnv, models.keyFile, roots))
+        except CryptoError as exc:
+            log.warning("index cache not encrypted and not written in clear either: %s", exc)
+            return _refusing_codec()
 
     def _run_index(self, handle: IndexHandle) -> IndexStats:
         try:
@@ -143,3 +168,20 @@ class Core:
             self._completions.close()
         for handle in self.indexes():
             handle.indexer.close()
+
+
+def _user_model_settings() -> ModelSettings:
+    """Model settings from the user settings file (defaults when there is none)."""
+    from .config import Settings, load_user_settings, merge
+
+    user, _errors = load_user_settings()
+    return merge(Settings(), user)[0].models
+
+
+def _refusing_codec() -> BlobCodec:
+    """A codec for a configured but unusable key: nothing is written, nothing is read."""
+
+    def refuse(_blob: bytes) -> bytes:
+        raise ValueError("the configured key is unusable: the index cache is off")
+
+    return refuse, refuse

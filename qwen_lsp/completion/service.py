@@ -34,6 +34,7 @@ from . import postprocess, syntax_check
 from .cache import CompletionCache, SuggestionMemory, context_key
 from .plan import Plan, make_plan
 
+from .hybrid import Hybrid
 log = logging.getLogger(__name__)
 
 
@@ -68,7 +69,7 @@ class Suggestion:
     """What to show at the cursor."""
 
     text: str
-    source: str  # model | cache | typing
+    source: str  # model | remote | cache | typing
     model: str = ""
     multiline: bool = False
     prompt_tokens: int = 0
@@ -78,6 +79,7 @@ class Suggestion:
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
+    id: str = ""  # the generation's id (audit log, qwen.acceptSuggestion)
 @dataclass
 class Prepared:
     """A request ready for the scheduler."""
@@ -95,6 +97,11 @@ class Prepared:
     context_ms: float
 
 
+    parts: PromptParts | None = None
+    route: str = "local"  # the backend chosen before running: local | remote
+    backend: str = "local"  # the backend that answered
+    sent_sha256: str | None = None  # of what was sent to the remote
+    remote_ms: float = 0.0
 @dataclass
 class _DocContext:
     window: Window | None = None
@@ -134,6 +141,7 @@ class CompletionService:
         self.last_suggestion: Suggestion | None = None  # what the last stream() ended with
         self._docs: dict[str, _DocContext] = {}
         self._lines = SourceLines({})
+        self.hybrid = Hybrid()  # remote backend routing, redaction, audit log
         self._lock = threading.Lock()
         # Context sources run here so that a slow one can be skipped, never waited for.
         self._sources: Executor = ThreadPoolExecutor(
@@ -153,6 +161,10 @@ class CompletionService:
             return prepared
         job = self.scheduler.submit(prepared.model, prepared.request, group=query.uri)
         try:
+        if prepared.route == "remote":
+            answer = await self.hybrid.run(prepared)
+            if answer is not None:
+                return self.finish(prepared, answer)
             result = await asyncio.wrap_future(job.future)
         except asyncio.CancelledError:
             job.cancel()
@@ -166,9 +178,19 @@ class CompletionService:
             return prepared
         job = self.scheduler.submit(prepared.model, prepared.request, group=query.uri)
         return self.finish(prepared, job.future.result(timeout))
+        if prepared.route == "remote":
+            answer = asyncio.run(self._remote_once(prepared))
+            if answer is not None:
+                return self.finish(prepared, answer)
 
     def stream(self, query: CompletionQuery, timeout: float = 120.0) -> Iterator[str]:
         """The same path as :meth:`complete_sync`, yielding the suggestion piece by piece
+    async def _remote_once(self, prepared: Prepared) -> GenerationResult | None:
+        """The remote's answer from a caller without a loop (a client for this call only)."""
+        assert self.hybrid.backend is not None
+        async with self.hybrid.backend.new_client() as client:
+            return await self.hybrid.run(prepared, client)
+
         while it is decoded (see :mod:`.stream`); the pieces add up to the suggestion, which is
         left in :attr:`last_suggestion`. Closing the iterator early cancels the generation."""
         from .stream import StreamCommitter
@@ -224,14 +246,26 @@ class CompletionService:
         return resolve_source(language_id, settings.models.byLanguage, settings.models.paths)
 
     def load(
-        self, language_id: str, settings: Settings, listener: LoadListener | None = None
+        self,
+        language_id: str,
+        settings: Settings,
+        listener: LoadListener | None = None,
+        roots: list[str] | None = None,
     ) -> LoadedModel | None:
-        """The loaded module for a language (loading it now); None when no module serves it."""
+        """The loaded module for a language (loading it now); None when no module serves it.
+        An encrypted module is decrypted with the configured key, never one from ``roots``."""
         path = self.module_path(language_id, settings)
         if path is None:
             return None
         try:
-            return self.registry.get(path, listener)
+            return self.registry.get(path, listener, key_source)
+        models = settings.models
+
+        def key_source() -> bytes:
+            from ..security.crypto import load_key
+
+            return load_key(models.keyEnv, models.keyFile, [Path(r) for r in roots or [] if r])
+
         except ModuleError as exc:
             raise ModelUnavailable(path.name, str(exc)) from exc
 
@@ -252,7 +286,7 @@ class CompletionService:
             return Suggestion(
                 rest, "typing", timings_ms={"total": (time.perf_counter() - started) * 1000}
             )
-        model = self.load(language.id, query.settings, query.listener)
+        model = self.load(language.id, query.settings, query.listener, [query.root])
         if model is None:
             return None
         line_start = text.rfind("\n", 0, cursor) + 1
@@ -305,9 +339,10 @@ class CompletionService:
         prompt = build_prompt(tokenizer, parts, order)
         key = context_key(
             model.module.digest(),
+        route = self.hybrid.route(query)
             prompt.ids,
             prompt.heal,
-            f"{plan.multiline}{settings.temperature}{settings.seed}{settings.maxTokens}",
+            f"{plan.multiline}{settings.temperature}{settings.seed}{settings.maxTokens}{route}",
         )
         cached = self.cache.get(key)
         if cached is not None:
@@ -333,7 +368,19 @@ class CompletionService:
             cache_key=query.uri,
         )
         return Prepared(
-            query, model, request, prompt, plan, key, text, cursor, snippets, started, context_ms
+            query,
+            model,
+            request,
+            prompt,
+            plan,
+            key,
+            text,
+            cursor,
+            snippets,
+            started,
+            context_ms,
+            parts,
+            route,
         )
 
     def _snippets(
@@ -430,7 +477,8 @@ class CompletionService:
             "total": (time.perf_counter() - prepared.started) * 1000,
         }
         self.last_run = {
-            "model": prepared.model.name,
+            "model": model_name,
+            "backend": prepared.backend,
             "prompt_tokens": len(prepared.prompt.ids),
             "reused_tokens": result.reused_tokens,
             "generated_tokens": len(result.tokens),
@@ -443,13 +491,15 @@ class CompletionService:
         if text is None:
             self.stats.empty += 1
             return None
-        self._count("model")
-        self.cache.put(prepared.cache_key, text)
+        source = "remote" if remote else "model"
+        self._count(source)
+        if prepared.backend == prepared.route:
+            self.cache.put(prepared.cache_key, text)
         self.memory.remember(prepared.query.uri, prepared.text, prepared.cursor, text)
         return Suggestion(
             text,
-            "model",
-            prepared.model.name,
+            source,
+            model_name,
             prepared.plan.multiline,
             len(prepared.prompt.ids),
             result.reused_tokens,
@@ -459,6 +509,13 @@ class CompletionService:
         )
 
     # -- bookkeeping ---------------------------------------------------------------------
+        remote = prepared.backend == "remote"
+        if remote:
+            timings["remote"] = prepared.remote_ms
+        model_name = prepared.model.name
+        if remote and self.hybrid.backend is not None:
+            model_name = self.hybrid.backend.config.model or self.hybrid.backend.config.url
+        generation_id = self.hybrid.record(prepared, text, result)
 
     def _doc(self, uri: str) -> _DocContext:
         with self._lock:
@@ -487,6 +544,7 @@ class CompletionService:
 
 _DOC_BLOCKS = (('"""', '"""'), ("'''", "'''"), ("/**", "*/"))
 
+            generation_id,
 
 def _closed_doc_block(text: str, plan: Plan) -> str | None:
     """A multi-line ``text`` that opens a doc block (docstring, JSDoc comment) and never closes

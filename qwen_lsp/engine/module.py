@@ -85,6 +85,19 @@ class ModelModule:
     version: str = ""
     description: str = ""
     inferred: bool = False
+    # Encrypted modules (docs/model-module.md "Encrypted modules"): the manifest's
+    # ``encryption`` object; files then lie on disk as their ``stored_as`` name.
+    encryption: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def encrypted(self) -> bool:
+        """Whether the module's files are encrypted at rest."""
+        return bool(self.encryption)
+
+    def stored_path(self, rel: str) -> Path:
+        """Where the manifest file ``rel`` lies on disk (its encrypted form if it has one)."""
+        entry = self.files.get(rel, {})
+        return _safe_child(self.folder, str(entry.get("stored_as") or rel), "manifest file")
 
     def digest(self) -> str:
         """A short identity of the module's weights (its manifest hash of the model file)."""
@@ -147,8 +160,13 @@ def _from_manifest(folder: Path, manifest: Path) -> ModelModule:
         files = raw.get("files", {})
         if not isinstance(files, dict):
             raise TypeError("files must be an object")
-        for rel in files:
+        for rel, entry in files.items():
             _safe_child(folder, rel, "manifest file")
+            if isinstance(entry, dict) and entry.get("stored_as"):
+                _safe_child(folder, str(entry["stored_as"]), "encrypted file")
+        encryption = raw.get("encryption") or {}
+        if not isinstance(encryption, dict):
+            raise TypeError("encryption must be an object")
         return ModelModule(
             folder=folder,
             name=str(raw.get("name", folder.name)),
@@ -165,6 +183,7 @@ def _from_manifest(folder: Path, manifest: Path) -> ModelModule:
             files=files,
             version=str(raw.get("version", "")),
             description=str(raw.get("description", "")),
+            encryption=encryption,
         )
     except (TypeError, ValueError, AttributeError) as exc:
         raise ModuleCorruptError(f"{manifest}: invalid manifest ({exc})") from exc
@@ -221,18 +240,30 @@ def _sha256(path: Path) -> str:
 
 def verify(module: ModelModule) -> None:
     """Check every manifest file's size and SHA-256, and that the graph's external data stays
-    inside the module folder. Raises a :class:`ModuleError` that says what is wrong."""
+    inside the module folder. Raises a :class:`ModuleError` that says what is wrong.
+
+    For an encrypted module this checks the encrypted files as stored (``stored_size``,
+    ``stored_sha256``: no key needed); the plaintext hashes are checked after decryption in
+    memory, and the external-data rule on the decrypted graph (``registry``)."""
     for rel, entry in module.files.items():
         path = _safe_child(module.folder, rel, "manifest file")
+        size, expected = entry.get("size"), entry.get("sha256")
+        if entry.get("stored_as"):
+            path = module.stored_path(rel)
+            rel = str(entry["stored_as"])
+            size, expected = entry.get("stored_size"), entry.get("stored_sha256")
+        elif module.encrypted and rel in (module.model_path.name, module.tokenizer_path.name):
+            raise ModuleCorruptError(
+                f"{module.name}: model.json marks the module encrypted but gives no stored_as "
+                f"for {rel}"
+            )
         if not path.is_file():
             raise ModuleCorruptError(f"{module.name}: {rel} is missing")
-        size = entry.get("size")
         if size is not None and path.stat().st_size != size:
             raise ModuleCorruptError(
                 f"{module.name}: {rel} is {path.stat().st_size} bytes, the manifest says {size} "
                 "(truncated or replaced)"
             )
-        expected = entry.get("sha256")
         if expected and _sha256(path) != expected:
             raise ModuleCorruptError(
                 f"{module.name}: {rel} does not match its SHA-256 in model.json (tampered or "
@@ -243,7 +274,8 @@ def verify(module: ModelModule) -> None:
             rel = required.relative_to(module.folder.resolve()).as_posix()
             if rel not in module.files:
                 raise ModuleCorruptError(f"{module.name}: model.json lists no SHA-256 for {rel}")
-    check_external_data(module.model_path, module.folder)
+    if not module.encrypted:
+        check_external_data(module.model_path, module.folder)
 
 
 def _graph_tensors(graph: Any) -> Any:
@@ -284,3 +316,34 @@ def check_external_data(model_path: Path, folder: Path) -> None:
         target = _safe_child(folder, location, "external data")
         if not target.is_file():
             raise ModuleCorruptError(f"{model_path.name}: external data {location!r} is missing")
+
+
+def verify_plaintext(module: ModelModule, rel: str, data: bytes) -> None:
+    """Check a decrypted file against the manifest's plaintext size and SHA-256."""
+    entry = module.files.get(rel, {})
+    size, expected = entry.get("size"), entry.get("sha256")
+    if size is not None and len(data) != size:
+        raise ModuleCorruptError(
+            f"{module.name}: decrypted {rel} is {len(data)} bytes, the manifest says {size}"
+        )
+    if expected and hashlib.sha256(data).hexdigest() != expected:
+        raise ModuleCorruptError(
+            f"{module.name}: decrypted {rel} does not match its SHA-256 in model.json"
+        )
+
+
+def check_no_external_data(data: bytes, what: str) -> None:
+    """Refuse a serialized graph held in memory that refers to external data (it would be
+    looked up relative to the process' working directory)."""
+    import onnx
+
+    try:
+        model = onnx.load_model_from_string(data)
+    except Exception as exc:
+        raise ModuleCorruptError(f"{what}: not a readable ONNX model ({exc})") from exc
+    for tensor in _graph_tensors(model.graph):
+        if tensor.data_location == onnx.TensorProto.EXTERNAL:
+            raise ModuleUnsafeError(
+                f"{what}: an encrypted model must hold its weights inside model.onnx "
+                "(it refers to external data)"
+            )

@@ -17,7 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .module import ModelModule, ModuleError, ModuleMissingError, load_module, verify
+from .module import (
+    ModelModule,
+    ModuleError,
+    ModuleMissingError,
+    check_no_external_data,
+    load_module,
+    verify,
+    verify_plaintext,
+)
 from .prefix_cache import PrefixCache
 from .session import DecoderSession, execution_providers
 from .tokenizer import ModelTokenizer
@@ -28,6 +36,21 @@ EMBEDDED = Path(__file__).resolve().parent.parent / "models"
 
 # (event, module name, detail): "loading", "loaded", "failed", "unloaded".
 LoadListener = Callable[[str, str, str], None]
+# The key of encrypted modules (raises security.crypto.CryptoError when there is none).
+KeySource = Callable[[], bytes]
+
+
+def _key_tag(key_source: KeySource | None) -> str:
+    """Which key is configured now (its id, or why there is none): a failure to decrypt is
+    retried when this changes."""
+    if key_source is None:
+        return "none"
+    from ..security.crypto import CryptoError, key_id_hex
+
+    try:
+        return key_id_hex(key_source())
+    except CryptoError as exc:
+        return f"missing: {exc}"
 
 
 @dataclass
@@ -101,7 +124,7 @@ class ModelRegistry:
         self.provider = provider
         self.threads = threads
         self._loaded: dict[str, LoadedModel] = {}
-        self._failed: dict[str, tuple[float, str]] = {}
+        self._failed: dict[str, tuple[float, str, str | None]] = {}
         self._lock = threading.Lock()
         self._loading: dict[str, threading.Event] = {}
 
@@ -118,18 +141,27 @@ class ModelRegistry:
         except OSError:
             return 0.0
 
-    def failure(self, path: Path) -> str | None:
-        """Why the module at ``path`` could not be loaded (None if it did not fail)."""
+    def failure(self, path: Path, key_source: KeySource | None = None) -> str | None:
+        """Why the module at ``path`` could not be loaded (None if it did not fail, or if it
+        failed for want of the right key and another key is configured now)."""
         entry = self._failed.get(self._key(path))
         if entry is None:
             return None
-        stamp, reason = entry
+        stamp, reason, tag = entry
         if self._stamp(path) != stamp:
+            return None
+        if tag is not None and _key_tag(key_source) != tag:
             return None
         return reason
 
-    def get(self, path: Path, listener: LoadListener | None = None) -> LoadedModel:
-        """The loaded module at ``path``, loading it now if needed; raises :class:`ModuleError`."""
+    def get(
+        self,
+        path: Path,
+        listener: LoadListener | None = None,
+        key_source: KeySource | None = None,
+    ) -> LoadedModel:
+        """The loaded module at ``path``, loading it now if needed; raises :class:`ModuleError`.
+        ``key_source`` gives the key when the module is encrypted."""
         key = self._key(path)
         while True:
             with self._lock:
@@ -137,7 +169,7 @@ class ModelRegistry:
                 if model is not None:
                     model.touch()
                     return model
-                reason = self.failure(path)
+                reason = self.failure(path, key_source)
                 if reason is not None:
                     raise ModuleError(reason)
                 waiter = self._loading.get(key)
@@ -146,14 +178,15 @@ class ModelRegistry:
                     break
             waiter.wait()
         try:
-            model = self._load(path, key, listener)
+            model = self._load(path, key, listener, key_source)
             with self._lock:
                 self._loaded[key] = model
                 self._failed.pop(key, None)
             return model
         except ModuleError as exc:
+            tag = _key_tag(key_source) if isinstance(exc, ModuleKeyError) else None
             with self._lock:
-                self._failed[key] = (self._stamp(path), str(exc))
+                self._failed[key] = (self._stamp(path), str(exc), tag)
             if listener:
                 listener("failed", path.name, str(exc))
             raise
@@ -161,7 +194,9 @@ class ModelRegistry:
             with self._lock:
                 self._loading.pop(key).set()
 
-    def _load(self, path: Path, key: str, listener: LoadListener | None) -> LoadedModel:
+    def _load(
+        self, path: Path, key: str, listener: LoadListener | None, key_source: KeySource | None
+    ) -> LoadedModel:
         started = time.perf_counter()
         if not path.exists():
             raise ModuleMissingError(f"model module not found: {path}")
@@ -169,10 +204,15 @@ class ModelRegistry:
         if listener:
             listener("loading", module.name, str(path))
         verify(module)
-        tokenizer = ModelTokenizer(module.tokenizer_path, module.fim, module.stop_tokens)
-        session = DecoderSession(
-            str(module.model_path), execution_providers(self.provider), self.threads
+        if module.encrypted:
+            model_source, tokenizer_json = _decrypt_module(module, key_source)
+        else:
+            model_source, tokenizer_json = str(module.model_path), None
+        tokenizer = ModelTokenizer(
+            module.tokenizer_path, module.fim, module.stop_tokens, tokenizer_json
         )
+        session = DecoderSession(model_source, execution_providers(self.provider), self.threads)
+        del model_source  # ONNX Runtime holds its own copy of the weights
         if session.vocab_size is not None and session.vocab_size < tokenizer.vocab_size:
             raise ModuleError(
                 f"{module.name}: the tokenizer has {tokenizer.vocab_size} tokens but the model only "
@@ -212,3 +252,45 @@ class ModelRegistry:
         with self._lock:
             self._loaded.clear()
             self._failed.clear()
+
+
+class ModuleKeyError(ModuleError):
+    """An encrypted module cannot be opened: no key, a wrong key, or a damaged file."""
+
+
+def _decrypt_module(module: ModelModule, key_source: KeySource | None) -> tuple[bytes, str]:
+    """The model bytes and tokenizer JSON of an encrypted module, decrypted in memory only."""
+    from ..security.crypto import CryptoError, KeyFormatError, KeyMissingError, WrongKeyError
+
+    what = f"{module.name} is encrypted"
+    if key_source is None:
+        raise ModuleKeyError(f"{what} and no key is configured")
+    try:
+        key = key_source()
+    except (KeyMissingError, KeyFormatError) as exc:
+        raise ModuleKeyError(f"{what}: {exc}") from exc
+    from ..security.crypto import decrypt_bytes
+
+    plain: dict[str, bytes] = {}
+    for target in (module.model_path, module.tokenizer_path):
+        rel = target.relative_to(module.folder.resolve()).as_posix()
+        stored = module.stored_path(rel)
+        try:
+            plain[rel] = decrypt_bytes(stored.read_bytes(), key, rel, stored.name)
+        except WrongKeyError as exc:
+            raise ModuleKeyError(
+                f"{module.name}: {exc} (check qwenLsp.models.keyFile/keyEnv)"
+            ) from exc
+        except CryptoError as exc:
+            raise ModuleKeyError(f"{module.name}: {exc}") from exc
+        except OSError as exc:
+            raise ModuleKeyError(f"{module.name}: cannot read {stored.name}: {exc}") from exc
+        verify_plaintext(module, rel, plain[rel])
+    model_rel = module.model_path.relative_to(module.folder.resolve()).as_posix()
+    tok_rel = module.tokenizer_path.relative_to(module.folder.resolve()).as_posix()
+    check_no_external_data(plain[model_rel], f"{module.name}/{model_rel}")
+    try:
+        tokenizer_json = plain[tok_rel].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ModuleKeyError(f"{module.name}: decrypted {tok_rel} is not UTF-8 text") from exc
+    return plain[model_rel], tokenizer_json

@@ -35,9 +35,18 @@ def _byte_decoder() -> dict[str, int]:
 class ModelTokenizer:
     """A tokenizer bound to a module's special tokens."""
 
-    def __init__(self, path: Path, fim: FimTokens, stop_tokens: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        path: Path,
+        fim: FimTokens,
+        stop_tokens: tuple[str, ...] = (),
+        data: str | None = None,
+    ) -> None:
+        """``data``: the tokenizer JSON itself (a decrypted module), instead of reading ``path``."""
         try:
-            self._tok = Tokenizer.from_file(str(path))
+            self._tok = (
+                Tokenizer.from_str(data) if data is not None else Tokenizer.from_file(str(path))
+            )
         except Exception as exc:
             raise ModuleIncompatibleError(
                 f"{path.name}: not a Hugging Face tokenizer ({exc})"

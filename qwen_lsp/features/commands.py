@@ -61,6 +61,7 @@ def model_info(ls: QwenLanguageServer) -> dict[str, Any]:
             service.memory.stats.hits, service.memory.stats.lookups
         ),
         "accepted": ls.core.accepted,
+        "backend": service.hybrid.describe(ls.settings),
         "prompt_tokens_per_s": round(st.prefill_tokens / st.prefill_seconds, 1)
         if st.prefill_seconds
         else None,
@@ -88,3 +89,7 @@ def register(server: QwenLanguageServer) -> None:
     @server.command(ACCEPT_COMMAND)
     def cmd_accept(ls: QwenLanguageServer, *args: Any) -> None:
         ls.core.accepted += 1
+        service = ls.core._completions
+        generation = args[1] if len(args) > 1 and isinstance(args[1], str) else ""
+        if service is not None:
+            service.hybrid.record_accept(generation, ls.settings)

@@ -91,6 +91,7 @@ async def suggest(
     service = ls.core.completions(ls.settings.models)
     try:
         suggestion = await service.complete(query)
+        _show_backend(ls, service)
     except ModelUnavailable as exc:
         ls.show_message_once(
             f"model:{exc.module}",
@@ -107,6 +108,20 @@ async def suggest(
         return None
     ls.last_suggestion = suggestion
     return doc, offset, suggestion
+
+
+def _show_backend(ls: QwenLanguageServer, service: Any) -> None:
+    """Hybrid mode: tell the user which backend serves, once per change."""
+    status = service.hybrid.status(ls.settings)
+    if status is None:
+        return
+    key, message, warning = status
+    if getattr(ls, "qwen_backend_shown", None) == key:
+        return
+    ls.qwen_backend_shown = key  # type: ignore[attr-defined]
+    log.info("%s", message)
+    kind = types.MessageType.Warning if warning else types.MessageType.Info
+    ls.window_show_message(types.ShowMessageParams(type=kind, message=message))
 
 
 def _word_start(doc: Document, offset: int) -> int:
@@ -139,7 +154,9 @@ def register(server: QwenLanguageServer) -> None:
                 end=position(doc.buffer, offset, doc.encoding),
             ),
             command=types.Command(
-                title="accepted", command=ACCEPT_COMMAND, arguments=[suggestion.source]
+                title="accepted",
+                command=ACCEPT_COMMAND,
+                arguments=[suggestion.source, suggestion.id],
             ),
         )
         return types.InlineCompletionList(items=[item])
@@ -177,7 +194,9 @@ def register(server: QwenLanguageServer) -> None:
                     text_edit=types.TextEdit(range=edit_range, new_text=typed + suggestion.text),
                     insert_text_format=types.InsertTextFormat.PlainText,
                     command=types.Command(
-                        title="accepted", command=ACCEPT_COMMAND, arguments=[suggestion.source]
+                        title="accepted",
+                        command=ACCEPT_COMMAND,
+                        arguments=[suggestion.source, suggestion.id],
                     ),
                 )
             )
