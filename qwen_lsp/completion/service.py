@@ -32,9 +32,9 @@ from ..syntax.document import Snapshot
 from ..syntax.text import decode
 from . import postprocess, syntax_check
 from .cache import CompletionCache, SuggestionMemory, context_key
+from .hybrid import Hybrid
 from .plan import Plan, make_plan
 
-from .hybrid import Hybrid
 log = logging.getLogger(__name__)
 
 
@@ -77,9 +77,9 @@ class Suggestion:
     snippets: list[Snippet] = field(default_factory=list)
     finish_reason: str = ""
     timings_ms: dict[str, float] = field(default_factory=dict)
-
-
     id: str = ""  # the generation's id (audit log, qwen.acceptSuggestion)
+
+
 @dataclass
 class Prepared:
     """A request ready for the scheduler."""
@@ -95,13 +95,13 @@ class Prepared:
     snippets: list[Snippet]
     started: float
     context_ms: float
-
-
     parts: PromptParts | None = None
     route: str = "local"  # the backend chosen before running: local | remote
     backend: str = "local"  # the backend that answered
     sent_sha256: str | None = None  # of what was sent to the remote
     remote_ms: float = 0.0
+
+
 @dataclass
 class _DocContext:
     window: Window | None = None
@@ -139,9 +139,9 @@ class CompletionService:
         self.stats = ServiceStats()
         self.last_run: dict[str, object] | None = None  # the last model run, for modelInfo
         self.last_suggestion: Suggestion | None = None  # what the last stream() ended with
+        self.hybrid = Hybrid()  # remote backend routing, redaction, audit log
         self._docs: dict[str, _DocContext] = {}
         self._lines = SourceLines({})
-        self.hybrid = Hybrid()  # remote backend routing, redaction, audit log
         self._lock = threading.Lock()
         # Context sources run here so that a slow one can be skipped, never waited for.
         self._sources: Executor = ThreadPoolExecutor(
@@ -159,12 +159,12 @@ class CompletionService:
         prepared = await loop.run_in_executor(self.executor, self.prepare, query)
         if not isinstance(prepared, Prepared):
             return prepared
-        job = self.scheduler.submit(prepared.model, prepared.request, group=query.uri)
-        try:
         if prepared.route == "remote":
             answer = await self.hybrid.run(prepared)
             if answer is not None:
                 return self.finish(prepared, answer)
+        job = self.scheduler.submit(prepared.model, prepared.request, group=query.uri)
+        try:
             result = await asyncio.wrap_future(job.future)
         except asyncio.CancelledError:
             job.cancel()
@@ -176,21 +176,21 @@ class CompletionService:
         prepared = self.prepare(query)
         if not isinstance(prepared, Prepared):
             return prepared
-        job = self.scheduler.submit(prepared.model, prepared.request, group=query.uri)
-        return self.finish(prepared, job.future.result(timeout))
         if prepared.route == "remote":
             answer = asyncio.run(self._remote_once(prepared))
             if answer is not None:
                 return self.finish(prepared, answer)
+        job = self.scheduler.submit(prepared.model, prepared.request, group=query.uri)
+        return self.finish(prepared, job.future.result(timeout))
 
-    def stream(self, query: CompletionQuery, timeout: float = 120.0) -> Iterator[str]:
-        """The same path as :meth:`complete_sync`, yielding the suggestion piece by piece
     async def _remote_once(self, prepared: Prepared) -> GenerationResult | None:
         """The remote's answer from a caller without a loop (a client for this call only)."""
         assert self.hybrid.backend is not None
         async with self.hybrid.backend.new_client() as client:
             return await self.hybrid.run(prepared, client)
 
+    def stream(self, query: CompletionQuery, timeout: float = 120.0) -> Iterator[str]:
+        """The same path as :meth:`complete_sync`, yielding the suggestion piece by piece
         while it is decoded (see :mod:`.stream`); the pieces add up to the suggestion, which is
         left in :attr:`last_suggestion`. Closing the iterator early cancels the generation."""
         from .stream import StreamCommitter
@@ -257,8 +257,6 @@ class CompletionService:
         path = self.module_path(language_id, settings)
         if path is None:
             return None
-        try:
-            return self.registry.get(path, listener, key_source)
         models = settings.models
 
         def key_source() -> bytes:
@@ -266,6 +264,8 @@ class CompletionService:
 
             return load_key(models.keyEnv, models.keyFile, [Path(r) for r in roots or [] if r])
 
+        try:
+            return self.registry.get(path, listener, key_source)
         except ModuleError as exc:
             raise ModelUnavailable(path.name, str(exc)) from exc
 
@@ -337,9 +337,9 @@ class CompletionService:
             window.prefix, window.suffix, _relative(query.path, query.root), tuple(snippets)
         )
         prompt = build_prompt(tokenizer, parts, order)
+        route = self.hybrid.route(query)
         key = context_key(
             model.module.digest(),
-        route = self.hybrid.route(query)
             prompt.ids,
             prompt.heal,
             f"{plan.multiline}{settings.temperature}{settings.seed}{settings.maxTokens}{route}",
@@ -476,6 +476,13 @@ class CompletionService:
             "post": (time.perf_counter() - t0) * 1000,
             "total": (time.perf_counter() - prepared.started) * 1000,
         }
+        remote = prepared.backend == "remote"
+        if remote:
+            timings["remote"] = prepared.remote_ms
+        model_name = prepared.model.name
+        if remote and self.hybrid.backend is not None:
+            model_name = self.hybrid.backend.config.model or self.hybrid.backend.config.url
+        generation_id = self.hybrid.record(prepared, text, result)
         self.last_run = {
             "model": model_name,
             "backend": prepared.backend,
@@ -506,16 +513,10 @@ class CompletionService:
             prepared.snippets,
             result.finish_reason,
             timings,
+            generation_id,
         )
 
     # -- bookkeeping ---------------------------------------------------------------------
-        remote = prepared.backend == "remote"
-        if remote:
-            timings["remote"] = prepared.remote_ms
-        model_name = prepared.model.name
-        if remote and self.hybrid.backend is not None:
-            model_name = self.hybrid.backend.config.model or self.hybrid.backend.config.url
-        generation_id = self.hybrid.record(prepared, text, result)
 
     def _doc(self, uri: str) -> _DocContext:
         with self._lock:
@@ -544,7 +545,6 @@ class CompletionService:
 
 _DOC_BLOCKS = (('"""', '"""'), ("'''", "'''"), ("/**", "*/"))
 
-            generation_id,
 
 def _closed_doc_block(text: str, plan: Plan) -> str | None:
     """A multi-line ``text`` that opens a doc block (docstring, JSDoc comment) and never closes
