@@ -27,6 +27,8 @@ from ..engine.module import ModuleError
 from ..engine.prompt import Prompt, PromptParts, Snippet, build_prompt, choose_order
 from ..engine.registry import LoadedModel, LoadListener, ModelRegistry, resolve_source
 from ..engine.scheduler import Scheduler
+from ..frameworks.context import framework_snippets
+from ..frameworks.context import rules_for as framework_rules
 from ..index.project import ProjectIndex
 from ..syntax.document import Snapshot
 from ..syntax.text import decode
@@ -401,7 +403,27 @@ class CompletionService:
             return state.snippets
         near = "\n".join(text[:cursor].split("\n")[-30:])
         deadline = now + query.settings.completion.contextTimeMs / 1000
+        language_id = query.snapshot.language.id if query.snapshot.language else None
+        # Third source: files the project's frameworks relate to this one (a Django app's
+        # models while editing its views); it takes a third of the budget from definitions.
+        framework = bool(query.path) and bool(framework_rules(query.path, language_id))
         tasks = []
+        if framework:
+            tasks.append(
+                self._sources.submit(
+                    framework_snippets,
+                    query.path,
+                    query.root,
+                    language_id,
+                    text,
+                    query.snapshot.tree,
+                    query.index,
+                    budget // 3 or budget,
+                    count,
+                    deadline,
+                    self._lines,
+                )
+            )
         if query.index is not None and query.path:
             tasks.append(
                 self._sources.submit(
@@ -409,7 +431,7 @@ class CompletionService:
                     query.index,
                     query.path,
                     near,
-                    budget * 2 // 3 or budget,
+                    (budget // 3 if framework else budget * 2 // 3) or budget,
                     count,
                     deadline,
                     self._lines,
@@ -437,6 +459,14 @@ class CompletionService:
                 log.debug("a context source missed its time budget and was skipped")
             except Exception:
                 log.exception("a context source failed")
+        if framework:
+            # A definition the framework source already quotes whole is not repeated.
+            quoted = [sn.text for sn in snippets if sn.source == "framework"]
+            snippets = [
+                sn
+                for sn in snippets
+                if sn.source == "framework" or not any(sn.text in q for q in quoted)
+            ]
         state.snippets, state.snippets_line, state.snippets_time = snippets, cursor_line, now
         return snippets
 
@@ -492,6 +522,7 @@ class CompletionService:
             "finish_reason": result.finish_reason,
             "order": prepared.prompt.order,
             "snippets": [sn.path for sn in prepared.snippets],
+            "snippet_sources": [sn.source for sn in prepared.snippets],
             "suggested": text is not None,
             "timings_ms": {k: round(v, 1) for k, v in timings.items()},
         }

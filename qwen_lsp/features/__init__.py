@@ -21,6 +21,7 @@ def register_all(server: QwenLanguageServer) -> None:
         diagnostics,
         documents,
         explain_log,
+        frameworks,
         inline_completion,
         lifecycle,
         model_fix,
@@ -41,5 +42,6 @@ def register_all(server: QwenLanguageServer) -> None:
         commands,
         explain_log,
         model_fix,
+        frameworks,
     ):
         module.register(server)

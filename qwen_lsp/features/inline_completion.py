@@ -201,6 +201,9 @@ def register(server: QwenLanguageServer) -> None:
                 )
             )
         items.extend(_index_items(ls, doc, typed))
+        from .frameworks import completion_items as framework_items
+
+        items.extend(framework_items(ls, doc, typed, edit_range))
         return types.CompletionList(is_incomplete=True, items=items)
 
 
