@@ -82,6 +82,39 @@ class QwenProtocol(LanguageServerProtocol):
         if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
             yield handler, (params,), None
 
+    def _run_generator(
+        self, future: Any, *, gen: Generator[Any, Any, Any], result_future: Any
+    ) -> None:
+        # pygls returns early when the request was cancelled, without looking at how the
+        # handler it waited for ended (an executeCommand handler, say): asyncio then logs
+        # "Task exception was never retrieved" with a traceback. Look, and stop the generator.
+        if result_future.cancelled():
+            if future is not None and future.done() and not future.cancelled():
+                future.exception()
+            gen.close()
+            return
+        if future is not None and future.cancelled():
+            # The handler waited for was cancelled (shutdown cancels everything in flight):
+            # pygls would raise CancelledError out of this callback and never answer.
+            gen.close()
+            result_future.cancel()  # answered RequestCancelled
+            return
+        super()._run_generator(future, gen=gen, result_future=result_future)
+
+    @lsp_method(types.SHUTDOWN)
+    def lsp_shutdown(self, *args: Any) -> Generator[Any, Any, None]:
+        # pygls' own cancels the requests in flight while iterating over the dict that
+        # cancelling them changes: with a command in flight, shutdown failed ("dictionary
+        # changed size during iteration") and exit then ended with code 1. Same, over a copy.
+        if (handler := self.fm.features.get(types.SHUTDOWN)) is not None:
+            yield handler, args, None
+        current_id = self.msg_id
+        for msg_id, future in list(self._request_futures.items()):
+            if msg_id != current_id and not future.done():
+                future.cancel()
+        self._shutdown = True
+        return None
+
     @lsp_method(types.EXIT)
     def lsp_exit(self, *args: Any) -> Generator[Any, Any, None]:
         # pygls calls sys.exit() here; on a shared TCP/WebSocket server that would end every
@@ -192,14 +225,26 @@ class QwenLanguageServer(LanguageServer):
             # Over stdio the client owns the process: leave with the LSP exit code.
             raise SystemExit(exit_code)
 
-    def refuse_oversize(self, size: int) -> None:
-        """A message over the size limit was skipped without reading it into memory."""
-        self.show_message_once(
-            "oversize",
-            f"qwen-lsp skipped a {size / 1e6:.1f} MB message (limit "
-            f"{self.max_message_bytes / 1e6:.0f} MB).",
-            types.MessageType.Warning,
+    def refuse_oversize(self, size: int, method: str | None = None, uri: str | None = None) -> None:
+        """A message over the size limit was skipped without reading it into memory. A
+        skipped ``didOpen``/``didChange`` leaves the server without that document's text:
+        the document is dropped (requests on it say it is not open) rather than served
+        stale."""
+        what = method or "message"
+        text = (
+            f"qwen-lsp skipped a {size / 1e6:.1f} MB {what} (limit "
+            f"{self.max_message_bytes / 1e6:.1f} MB, setting maxMessageBytes)"
         )
+        if uri is not None and method in (
+            types.TEXT_DOCUMENT_DID_OPEN,
+            types.TEXT_DOCUMENT_DID_CHANGE,
+        ):
+            if self.documents.pop(uri, None) is not None:
+                from .features.diagnostics import clear_diagnostics
+
+                clear_diagnostics(self, uri)
+            text += f"; {uri} is not tracked until it is opened again"
+        self.show_message_once(f"oversize:{what}:{uri}", text + ".", types.MessageType.Warning)
 
     # -- helpers for features -------------------------------------------------------------
 
@@ -250,6 +295,8 @@ class QwenLanguageServer(LanguageServer):
             raise UnknownDocumentError(
                 f"unknown document {uri}: not open, and {exc.strerror}"
             ) from exc
+        except ValueError as exc:  # a NUL byte or an unencodable character in the path
+            raise UnknownDocumentError(f"unknown document {uri}: not a usable path") from exc
         language = self.core.registry.for_path(path)
         return Document(
             uri,

@@ -5,11 +5,12 @@ computed to the end), and requests waiting together are decoded together (dynami
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
 import time
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 
 from .generate import GenerationRequest, GenerationResult, SequenceState, decode, prefill
@@ -130,13 +131,16 @@ class Scheduler:
             except Exception as exc:  # a failing model must not kill the worker
                 log.exception("generation failed")
                 for job in batch:
-                    if not job.future.done():
-                        job.future.set_exception(exc)
+                    with contextlib.suppress(InvalidStateError):
+                        if not job.future.done():
+                            job.future.set_exception(exc)
 
     def _finish_cancelled(self, job: Job) -> None:
         self.stats.cancelled += 1
-        if not job.future.done():
-            job.future.set_exception(Cancelled("cancelled"))
+        # The waiter may cancel the future itself at any moment (asyncio.wrap_future does).
+        with contextlib.suppress(InvalidStateError):
+            if not job.future.done():
+                job.future.set_exception(Cancelled("cancelled"))
         self._release(job)
 
     def _release(self, job: Job) -> None:
@@ -183,5 +187,9 @@ class Scheduler:
             result = state.result(len(job.request.prompt), reused, prefill_s, decode_s, len(live))
             model.latencies_ms.append((time.perf_counter() - job.submitted) * 1000)
             del model.latencies_ms[:-100]
-            job.future.set_result(result)
+            try:
+                job.future.set_result(result)
+            except InvalidStateError:
+                # Cancelled by its waiter after the last check: the others still get theirs.
+                self.stats.cancelled += 1
             self._release(job)

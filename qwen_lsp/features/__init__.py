@@ -18,6 +18,7 @@ def register_all(server: QwenLanguageServer) -> None:
         code_actions,
         commands,
         compat,
+        debug,
         diagnostics,
         documents,
         explain_log,
@@ -43,5 +44,6 @@ def register_all(server: QwenLanguageServer) -> None:
         explain_log,
         model_fix,
         frameworks,
+        debug,
     ):
         module.register(server)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
@@ -35,6 +36,16 @@ def _edits(changes: list[types.TextDocumentContentChangeEvent]) -> list[TextEdit
         else:
             out.append(TextEdit(change.text))
     return out
+
+
+def _exists(path: str) -> bool:
+    """Whether ``path`` is a file now. A "deleted" event can be stale (an editor's atomic save
+    deletes and recreates, and watchers may report only the first half): a file that is still
+    there is read again rather than dropped from the index."""
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def schedule_index_refresh(server: QwenLanguageServer, doc: Document) -> None:
@@ -142,7 +153,7 @@ def register(server: QwenLanguageServer) -> None:
             indexer = ls.core.index_containing(path)
             if indexer is None:
                 continue
-            if event.type == types.FileChangeType.Deleted:
+            if event.type == types.FileChangeType.Deleted and not _exists(path):
                 indexer.remove_file(path)
             else:
                 ls.core.submit(indexer.refresh_file, path)

@@ -42,12 +42,18 @@ class ServerWorkspace:
         for uri, doc in server.documents.items():
             path = uri_to_path(uri)
             if path is not None:
-                self._open[str(Path(path).resolve())] = doc.buffer.data
+                try:
+                    self._open[str(Path(path).resolve())] = doc.buffer.data
+                except (OSError, ValueError):  # a NUL byte or a lone surrogate in the URI
+                    continue
         self._indexers = [h.indexer for h in server.core.indexes()]
 
     def read(self, path: str) -> bytes | None:
         """The open buffer's bytes, else the file's."""
-        resolved = str(Path(path).resolve())
+        try:
+            resolved = str(Path(path).resolve())
+        except (OSError, ValueError):
+            return None
         if resolved in self._open:
             return self._open[resolved]
         try:

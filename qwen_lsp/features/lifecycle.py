@@ -33,6 +33,7 @@ def apply_settings(server: QwenLanguageServer, *sources: Any) -> None:
     user, user_errors = load_user_settings()
     settings, errors = merge(Settings(), user, *sources)
     server.settings = settings
+    server.max_message_bytes = settings.maxMessageBytes
     logging.getLogger("qwen_lsp").setLevel(settings.logLevel.upper())
     for problem in [*user_errors, *errors]:
         server.show_message_once(

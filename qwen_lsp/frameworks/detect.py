@@ -103,11 +103,20 @@ def normalize(name: str) -> str:
 
 def project_root(path: Path) -> Path:
     """The nearest folder above ``path`` that looks like a project root (else its folder)."""
-    start = path if path.is_dir() else path.parent
+    start = path if _exists(path, dir_only=True) else path.parent
     for folder in [start, *start.parents]:
-        if any((folder / marker).exists() for marker in _PROJECT_MARKERS):
+        if any(_exists(folder / marker) for marker in _PROJECT_MARKERS):
             return folder
     return start
+
+
+def _exists(path: Path, dir_only: bool = False) -> bool:
+    """``exists()``/``is_dir()`` that say False for paths the system cannot even look up
+    (a name over 255 bytes, a NUL byte) instead of raising: URIs come from clients."""
+    try:
+        return path.is_dir() if dir_only else path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 # -- manifests -----------------------------------------------------------------------------
@@ -230,7 +239,7 @@ def _manifest_files(root: Path, depth: int = 2) -> list[Path]:
             return
         for entry in entries:
             name = entry.name
-            if entry.is_dir():
+            if _exists(entry, dir_only=True):
                 if level < depth and name not in _SKIP_DIRS and not name.startswith("."):
                     if name == "requirements":
                         found.extend(sorted(entry.glob("*.txt")))

@@ -192,7 +192,10 @@ class FileSummary:
 
 
 def _span(node: ts.Node, buf: TextBuffer) -> Span:
-    (sr, sc), (er, ec) = node.start_point, node.end_point
+    # Rows from our line table, not node.start_point: tree-sitter counts only "\n" as a line
+    # end, LSP counts "\r" too (a file with CR line ends would be all on row 0).
+    start, end = buf.point_of_offset(node.start_byte), buf.point_of_offset(node.end_byte)
+    sr, sc, er, ec = start.row, start.column, end.row, end.column
     return Span(
         sr,
         sc,
@@ -313,7 +316,8 @@ def summarize(
                 if cap.startswith("reference."):
                     seen_names.add(key)
                     if with_references:
-                        (r, c) = name_node.start_point
+                        point = buf.point_of_offset(name_node.start_byte)
+                        r, c = point.row, point.column
                         summary.references.append(
                             Reference(
                                 _node_text(name_node, data),
@@ -341,7 +345,7 @@ def summarize(
                     _strip_quotes(_span_text(module, data)) if module else "",
                     _strip_quotes(_span_text(name, data)) if name else "",
                     _strip_quotes(_span_text(alias, data)) if alias else "",
-                    anchor.start_point[0],
+                    buf.point_of_offset(anchor.start_byte).row,
                 )
             )
     return summary
