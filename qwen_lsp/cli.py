@@ -157,6 +157,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     return int(finetune_main(argv) or 0)
 
 
+def cmd_gen_tests(args: argparse.Namespace) -> int:
+    """Generate unit tests for a source file (and run them with --run)."""
+    from .testgen.cli import run_gen_tests
+
+    return run_gen_tests(args)
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Check files and print diagnostics."""
     from .analysis.cli import run_check
@@ -340,6 +347,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit with 1 when findings at or above this severity exist",
     )
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser(
+        "gen-tests", help="generate unit tests for a file: gen-tests PATH [--function NAME] [--run]"
+    )
+    from .testgen.cli import add_arguments as gen_tests_arguments
+
+    gen_tests_arguments(p)
+    p.set_defaults(func=cmd_gen_tests)
 
     p = sub.add_parser("explain-log", help="explain an error log or traceback (FILE, - = stdin)")
     p.add_argument("file", metavar="FILE|-")

@@ -204,6 +204,14 @@ class CompletionService:
             if prepared is not None and prepared.text:
                 yield prepared.text
             return
+        if prepared.route == "remote":
+            # A remote answer comes whole (its own streaming is the backend's business).
+            answer = asyncio.run(self._remote_once(prepared))
+            if answer is not None:
+                self.last_suggestion = self.finish(prepared, answer)
+                if self.last_suggestion is not None:
+                    yield self.last_suggestion.text
+                return
         updates: queue.Queue[str | None] = queue.Queue()
         prepared.request.on_text = updates.put
         settings = query.settings.completion

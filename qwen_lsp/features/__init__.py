@@ -28,6 +28,7 @@ def register_all(server: QwenLanguageServer) -> None:
         model_fix,
         navigation,
         symbols,
+        testgen,
     )
 
     # compat first: it adjusts how messages are structured, before any handler sees one.
@@ -44,6 +45,7 @@ def register_all(server: QwenLanguageServer) -> None:
         explain_log,
         model_fix,
         frameworks,
+        testgen,
         debug,
     ):
         module.register(server)

@@ -141,7 +141,7 @@ def explain_action(finding: Finding, diag: types.Diagnostic) -> types.CodeAction
 def model_fix_action(
     server: QwenLanguageServer, doc: Document, finding: Finding
 ) -> types.CodeAction | None:
-    """"Fix with model": offered when the language's module is already loaded (listing actions
+    """ "Fix with model": offered when the language's module is already loaded (listing actions
     never loads a model). The action runs the ``qwen.fixWithModel`` command, which regenerates
     the flagged lines fill-in-the-middle and applies the result only if the finding is gone."""
     from .model_fix import FIX_WITH_MODEL, module_loaded
@@ -222,7 +222,12 @@ def register(server: QwenLanguageServer) -> None:
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(
-            code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND],
+            code_action_kinds=[
+                types.CodeActionKind.QuickFix,
+                FIX_ALL_KIND,
+                types.CodeActionKind.Refactor,
+                types.CodeActionKind.RefactorRewrite,
+            ],
             resolve_provider=False,
         ),
     )
@@ -233,7 +238,11 @@ def register(server: QwenLanguageServer) -> None:
         start = doc.offset(params.range.start.line, params.range.start.character)
         end = doc.offset(params.range.end.line, params.range.end.character)
         only = [str(k) for k in params.context.only] if params.context.only else None
-        return code_actions(ls, doc, start, end, only)
+        from . import testgen
+
+        # Actions that need no finding: generate tests for the definition at the cursor.
+        extra = testgen.actions(ls, doc, start, end, only)
+        return code_actions(ls, doc, start, end, only) + extra
 
     @server.command(EXPLAIN_COMMAND)
     async def explain_rule(ls: QwenLanguageServer, *args: Any) -> dict[str, str]:
