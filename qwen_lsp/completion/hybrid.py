@@ -72,6 +72,9 @@ class Hybrid:
         )
         with self._lock:
             if config != self._config or self.backend is None:
+                if self.backend is None:
+                    # detect-secrets loads its plugins on first use (~0.5 s): not on a keystroke.
+                    threading.Thread(target=redact, args=("x = 1",), daemon=True).start()
                 self.backend = RemoteBackend(config)
                 self._config = config
             return self.backend

@@ -18,73 +18,106 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from ..index.scanner import DEFAULT_EXCLUDED_DIRS, GitIgnoreStack
 
 PLACEHOLDER = "REDACTED"
 
 # detect-secrets plugins: every one that finds a token by its own shape, plus keywords and
-# entropy. (The private key plugin only flags the BEGIN line; whole blocks are handled below.)
-_PLUGINS = [
-    {"name": "ArtifactoryDetector"},
-    {"name": "AWSKeyDetector"},
-    {"name": "AzureStorageKeyDetector"},
-    {"name": "BasicAuthDetector"},
-    {"name": "CloudantDetector"},
-    {"name": "DiscordBotTokenDetector"},
-    {"name": "GitHubTokenDetector"},
-    {"name": "GitLabTokenDetector"},
-    {"name": "IbmCloudIamDetector"},
-    {"name": "IbmCosHmacDetector"},
-    {"name": "JwtTokenDetector"},
-    {"name": "KeywordDetector"},
-    {"name": "MailchimpDetector"},
-    {"name": "NpmDetector"},
-    {"name": "OpenAIDetector"},
-    {"name": "PypiTokenDetector"},
-    {"name": "SendGridDetector"},
-    {"name": "SlackDetector"},
-    {"name": "SoftlayerDetector"},
-    {"name": "SquareOAuthDetector"},
-    {"name": "StripeDetector"},
-    {"name": "TelegramBotTokenDetector"},
-    {"name": "TwilioKeyDetector"},
-    {"name": "Base64HighEntropyString", "limit": 4.5},
-    {"name": "HexHighEntropyString", "limit": 3.0},
-]
+# entropy (quoted strings only: no eager search, which flags every word). The private key
+# plugin only flags the BEGIN line; whole blocks are handled below.
+_PLUGINS = (
+    "ArtifactoryDetector",
+    "AWSKeyDetector",
+    "AzureStorageKeyDetector",
+    "BasicAuthDetector",
+    "CloudantDetector",
+    "DiscordBotTokenDetector",
+    "GitHubTokenDetector",
+    "GitLabTokenDetector",
+    "IbmCloudIamDetector",
+    "IbmCosHmacDetector",
+    "JwtTokenDetector",
+    "KeywordDetector",
+    "MailchimpDetector",
+    "NpmDetector",
+    "OpenAIDetector",
+    "PypiTokenDetector",
+    "SendGridDetector",
+    "SlackDetector",
+    "SoftlayerDetector",
+    "SquareOAuthDetector",
+    "StripeDetector",
+    "TelegramBotTokenDetector",
+    "TwilioKeyDetector",
+    "Base64HighEntropyString",
+    "HexHighEntropyString",
+)
 
-_PRIVATE_KEY = re.compile(
-    r"(-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY( BLOCK)?-----)(.*?)(-----END [A-Z0-9 ]*PRIVATE KEY"
-    r"( BLOCK)?-----|\Z)",
-    re.DOTALL,
+_KEY_BEGIN = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----")
+_KEY_END = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----")
+# Lines of a key body: base64, or PEM headers such as "Proc-Type: 4,ENCRYPTED".
+_KEY_LINE = re.compile(r"^\s*([A-Za-z0-9+/=]+|[A-Za-z-]+: .*|)\s*$")
+# Key names whose value is a secret whatever it looks like ...
+_STRONG = re.compile(
+    r"(?i)(pass(word|wd|phrase)?|pwd|secret|api[_-]?key|apikey|access[_-]?key|private[_-]?key|"
+    r"credentials?|signing[_-]?key|auth[_-]?key|encryption[_-]?key)"
 )
-_SECRET_WORDS = (
-    r"(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|"
-    r"private[_-]?key|client[_-]?secret|credentials?|auth[_-]?key|signing[_-]?key|dsn)"
-)
-# KEY=value (no space before "="), as in .env files and shell scripts.
-_ENV_LINE = re.compile(
-    rf"(?im)^(\s*(?:export\s+)?[A-Za-z0-9_.-]*{_SECRET_WORDS}[A-Za-z0-9_.-]*=)"
-    r"(?!\s)([\"']?)([^\s\"'#]+)(\2)"
+# ... and names whose value is a secret when it looks random (``token_type = "word"`` is not).
+_WEAK = re.compile(r"(?i)(token|auth|dsn|jwt|bearer|session[_-]?key|cookie|salt)")
+# Names that merely describe a secret (its type, field name, file, prompt...).
+_DESCRIPTIVE = re.compile(
+    r"(?i)(secret|token|pass(word|wd)?|key|auth|credentials?)[_-]?(type|types|name|names|id|"
+    r"ids|file|path|dir|field|prompt|hint|len|length|policy|url|uri|regex|pattern|label|kind|"
+    r"class|count|env|var|header|param|prefix|suffix|format|source|store|manager|provider|"
+    r"endpoint|required|expiry|expires|ttl|timeout)$"
 )
 # name = "literal", name: "literal", "name": "literal" (code, JSON, YAML, TOML).
 _QUOTED = re.compile(
-    rf"(?i)([\"']?[A-Za-z0-9_.-]*{_SECRET_WORDS}[A-Za-z0-9_.-]*[\"']?\s*(?::=|=|:|=>)\s*[bru]?)"
-    r"([\"'])([^\"'\n]{3,})(\2)"
+    r"(?P<key>[A-Za-z0-9_.-]+)[\"']?\s*(?::=|=|:|=>)\s*[bruf]?"
+    r"(?P<q>[\"'])(?P<val>[^\"'\n]{3,})(?P=q)"
+)
+# KEY=value (no space before "="), as in .env files and shell scripts.
+_ENV_LINE = re.compile(
+    r"(?m)^(?P<pre>\s*(?:export\s+)?)(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)="
+    r"(?P<q>[\"']?)(?P<val>[^\s\"'#]+)(?P=q)"
 )
 # YAML/INI ``password: value`` and ``password = value`` with an unquoted literal value.
 _CONFIG_LINE = re.compile(
-    rf"(?im)^(\s*[A-Za-z0-9_.-]*{_SECRET_WORDS}[A-Za-z0-9_.-]*\s*[:=]\s+)"
-    r"()([^\s\"'#{}\[\]()]*[0-9!@$%^&*+/~|-][^\s\"'#{}\[\]()]*)()\s*$"
+    r"(?m)^\s*(?P<key>[A-Za-z0-9_.-]+)\s*[:=]\s+"
+    r"(?P<val>[^\s\"'#{}\[\](),]*[0-9!@$%^&*+/~|-][^\s\"'#{}\[\](),]*)\s*$"
 )
 # scheme://user:password@host
 _URL_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@\"']+:)([^@\s/\"']+)(@)")
-# ...;Password=secret;... and "Password=secret"
-_PAIR = re.compile(r"(?i)((?:^|[;\"'\s])(?:password|pwd|passwd)\s*=\s*)([^;\"'\s]+)")
+# ...;Password=secret;... and "Password=secret;..." (connection strings)
+_PAIR = re.compile(r"(?i)((?:[;\"']|^)\s*(?:password|pwd|passwd)=)([^;\"'\s]+)")
 # ?password=secret&
 _QUERY = re.compile(
     r"(?i)([?&](?:password|pwd|passwd|secret|token|api_?key|access_token|sig)=)([^&\s\"'#]+)"
 )
+# A whole JSON Web Token (header.payload.signature).
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
+
+
+def _looks_random(value: str) -> bool:
+    """Whether a value looks like a generated secret rather than a word."""
+    if len(value) < 8 or " " in value:
+        return False
+    has_digit = any(c.isdigit() for c in value)
+    has_alpha = any(c.isalpha() for c in value)
+    mixed_case = any(c.isupper() for c in value) and any(c.islower() for c in value)
+    return (has_digit and has_alpha) or (mixed_case and len(value) >= 12)
+
+
+def _secret_key(key: str, value: str) -> bool:
+    """Whether ``key = value`` assigns a secret."""
+    name = key.rsplit(".", 1)[-1]
+    if _DESCRIPTIVE.search(name) or value == PLACEHOLDER:
+        return False
+    if _STRONG.search(name):
+        return True
+    return bool(_WEAK.search(name)) and _looks_random(value)
 
 
 @dataclass
@@ -99,31 +132,79 @@ _lock = threading.Lock()
 
 
 @lru_cache(maxsize=1)
-def _detect_secrets_config() -> dict[str, object]:
-    return {"plugins_used": _PLUGINS}
+def _detectors() -> tuple[Any, ...]:
+    """One instance of each detect-secrets plugin (default limits, as the library ships)."""
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+
+    by_name = {cls.__name__: cls for cls in get_mapping_from_secret_type_to_class().values()}
+    return tuple(by_name[name]() for name in _PLUGINS if name in by_name)
 
 
 @lru_cache(maxsize=16384)
 def _secrets_in_line(line: str) -> tuple[str, ...]:
     """Secret values detect-secrets finds in one line (cached: lines repeat as users type)."""
-    from detect_secrets.core.scan import scan_line
-    from detect_secrets.settings import transient_settings
+    from detect_secrets.filters import heuristic
 
-    found: list[str] = []
-    with _lock, transient_settings(_detect_secrets_config()):
-        for secret in scan_line(line):
-            value = secret.secret_value
-            if value and len(value) >= 4 and value != PLACEHOLDER:
-                found.append(value)
-    return tuple(sorted(set(found), key=len, reverse=True))
+    found: set[str] = set()
+    with _lock:  # plugins keep no state, but their regex caches are not documented as shared
+        for plugin in _detectors():
+            hits = plugin.analyze_line(filename="context.py", line=line, line_number=0)
+            values = {h.secret_value for h in hits if h.secret_value}
+            if values and getattr(plugin, "denylist", None):
+                # A pattern plugin reports its first group, which for some (GitHub's) is only
+                # the prefix: take the whole match where the group is that short.
+                for regex in plugin.denylist:
+                    for m in regex.finditer(line):
+                        group = m.group(m.lastindex) if m.lastindex else None
+                        values.add(group if group and len(group) >= 8 else m.group(0))
+            for value in values:
+                if len(value) < 6 or PLACEHOLDER in value:
+                    continue
+                if "HighEntropy" in type(plugin).__name__ and (
+                    heuristic.is_sequential_string(value)
+                    or heuristic.is_potential_uuid(value)
+                    or heuristic.is_templated_secret(value)
+                ):
+                    continue
+                found.add(value)
+    return tuple(sorted(found, key=len, reverse=True))
 
 
-def _sub_group(pattern: re.Pattern[str], text: str, group: int) -> tuple[str, int]:
+def _redact_key_blocks(text: str) -> tuple[str, int]:
+    """Replace the body of every private key block; a block cut short (by the prompt window)
+    loses the key lines that follow its BEGIN line."""
     count = 0
+    pos = 0
+    out = []
+    while (begin := _KEY_BEGIN.search(text, pos)) is not None:
+        body_start = begin.end()
+        end = _KEY_END.search(text, body_start)
+        if end is not None:
+            body_end = end.start()
+        else:
+            body_end = body_start
+            for line in text[body_start:].split("\n")[1:]:
+                if not _KEY_LINE.match(line) or not line.strip():
+                    break
+                body_end += 1 + len(line)
+        out.append(text[pos:body_start] + f"\n{PLACEHOLDER}\n")
+        count += 1
+        pos = body_end
+        if end is None and text[pos : pos + 1] == "\n":
+            pos += 1
+    out.append(text[pos:])
+    return "".join(out), count
+
+
+def _sub_group(pattern: re.Pattern[str], text: str, group: int | str) -> tuple[str, int]:
+    """Replace ``group`` of every match (when its key names a secret, for keyed patterns)."""
+    count = 0
+    keyed = "key" in pattern.groupindex
 
     def repl(m: re.Match[str]) -> str:
         nonlocal count
-        if m.group(group) == PLACEHOLDER:
+        value = m.group(group)
+        if value == PLACEHOLDER or (keyed and not _secret_key(m.group("key"), value)):
             return m.group(0)
         count += 1
         start, end = m.span(group)
@@ -140,16 +221,14 @@ def redact(text: str) -> Redacted:
         return Redacted(text, 0)
     total = 0
 
-    def key_block(m: re.Match[str]) -> str:
-        nonlocal total
-        total += 1
-        return f"{m.group(1)}\n{PLACEHOLDER}\n{m.group(5)}"
-
-    text = _PRIVATE_KEY.sub(key_block, text)
+    text, n = _redact_key_blocks(text)
+    total += n
+    text, n = _JWT.subn(PLACEHOLDER, text)
+    total += n
     for pattern, group in (
-        (_ENV_LINE, 3),
-        (_QUOTED, 3),
-        (_CONFIG_LINE, 3),
+        (_ENV_LINE, "val"),
+        (_QUOTED, "val"),
+        (_CONFIG_LINE, "val"),
         (_URL_USERINFO, 2),
         (_PAIR, 2),
         (_QUERY, 2),
