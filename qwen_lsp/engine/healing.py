@@ -25,10 +25,16 @@ def is_split(tokenizer: ModelTokenizer, ids: list[int]) -> bool:
     tail_ids = ids[-2:] if len(ids) >= 2 and tokenizer.token_bytes[ids[-2]] else ids[-1:]
     last = tokenizer.token_bytes[ids[-1]]
     # A partly typed word: the vocabulary has longer tokens that start with it.
-    if last[-1:].isalnum() or last.endswith(b"_"):
-        if any(t != ids[-1] for t in tokenizer.tokens_starting_with(last, limit=2)):
-            return True
-    tail = tokenizer.decode_bytes(tail_ids).decode("utf-8", "surrogatepass")
+    if (last[-1:].isalnum() or last.endswith(b"_")) and any(
+        t != ids[-1] for t in tokenizer.tokens_starting_with(last, limit=2)
+    ):
+        return True
+    try:
+        tail = tokenizer.decode_bytes(tail_ids).decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        # The tail starts inside a character (byte-level tokens of an emoji, say): the cursor
+        # is after a whole non-ASCII character, not inside a word; nothing to heal.
+        return False
     for probe in _PROBES:
         again = tokenizer.encode(tail + probe)
         if again[: len(tail_ids)] != tail_ids:

@@ -91,6 +91,9 @@ COMMANDS = {
     ],
     "qwen.explainRule": lambda f: [f.rng.choice(["QL101", "QL201", "nope", ""])],
     "qwen.fixWithModel": lambda f: [f.uri(), 1, 0, f.rng.randint(0, 40), "QL101"],
+    "qwen.frameworks": lambda f: [],
+    # Only names that do not exist: generating tests for a real one runs them (minutes).
+    "qwen.generateTests": lambda f: [{"uri": f.uri(), "name": "no_such_function"}],
     "qwen.modelInfo": lambda f: [],
 }
 
@@ -128,6 +131,9 @@ class Report:
     exit_code: int | None = None
     problems: list[str] = field(default_factory=list)
     methods_without_template: list[str] = field(default_factory=list)
+    answer_p99_s: float = 0.0
+    slowest_answer_s: float = 0.0
+    slowest_request: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """The report as JSON data."""
@@ -144,6 +150,9 @@ class Report:
             "crashes": self.crashes,
             "exit_code": self.exit_code,
             "seconds": round(self.seconds, 2),
+            "answer_p99_s": self.answer_p99_s,
+            "slowest_answer_s": self.slowest_answer_s,
+            "slowest_request": self.slowest_request,
             "problems": [p[:1000] for p in self.problems[:50]],
             "methods_without_template": self.methods_without_template,
         }
@@ -780,6 +789,7 @@ def run(
     may: set[Any] = set()
     origin: dict[Any, str] = {}  # id -> the class that sent it, for the problem lines
     sent: dict[Any, bytes] = {}  # id -> the start of the bytes that carried it
+    sent_at: dict[Any, float] = {}
     null_min = null_max = 0
     started = time.perf_counter()
     server = PipeServer(env={"QWEN_LSP_BODY_STALL_SECONDS": str(STALL_SECONDS)})
@@ -805,6 +815,7 @@ def run(
             for k in [*case.must, *case.may]:
                 origin[k] = f"{case.cls} {case.methods.get(k, '')}".strip()
                 sent[k] = case.data[:600]
+                sent_at[k] = time.perf_counter()
             null_min += case.nulls[0]
             null_max += case.nulls[1]
 
@@ -925,9 +936,17 @@ def run(
             if "error" in answer:
                 report.error_codes[answer["error"].get("code")] += 1
                 if answer["error"].get("code") == INTERNAL_ERROR:
+                    data = answer["error"].get("data")
+                    where = data.get("traceback", [])[-3:] if isinstance(data, dict) else []
                     report.problems.append(
-                        f"InternalError for {origin.get(k)}: {answer['error'].get('message')}"
+                        f"InternalError for {origin.get(k)}: {answer['error'].get('message')} "
+                        f"at {' '.join(line.strip() for line in where)}"
                     )
+    waits = sorted((server.arrivals[k] - t, k) for k, t in sent_at.items() if k in server.arrivals)
+    if waits:
+        report.slowest_answer_s = round(waits[-1][0], 3)
+        report.slowest_request = f"{origin.get(waits[-1][1])}: {sent.get(waits[-1][1])!r}"[:300]
+        report.answer_p99_s = round(waits[int(len(waits) * 0.99)][0], 3)
     report.null_responses = len(server.null_responses)
     report.responses += report.null_responses
     for answer in server.null_responses:
