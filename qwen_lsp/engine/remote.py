@@ -85,6 +85,12 @@ class RemoteRequest:
             "seed": self.seed,
             "stop": self.stop_strings,
             "stream": True,
+            # Sample as the local engine does: llama-cpp-python's server penalises repeats by
+            # default (1.1), which changes code (a second `push` becomes `pop`). Servers that do
+            # not know the field ignore it (vLLM, TGI).
+            "repeat_penalty": 1.0,
+            "frequency_penalty": 0.0,
+            "presence_penalty": 0.0,
         }
         if config.api == "llamacpp":
             return {
@@ -120,6 +126,9 @@ class RemoteResult:
     pieces: int  # streamed chunks (about one per token)
     first_byte_seconds: float
     seconds: float
+    # Prompt tokens the server says it read (llama.cpp's ``tokens_evaluated``, OpenAI's
+    # ``usage.prompt_tokens``); None when it did not say (or the stream was cut before).
+    prompt_tokens: int | None = None
 
 
 class RemoteError(Exception):
@@ -217,6 +226,15 @@ class CircuitBreaker:
 
 
 # -- the client ---------------------------------------------------------------------------------
+
+
+def _prompt_tokens(data: dict[str, Any]) -> int | None:
+    """The prompt size an answer reports, if it reports one."""
+    value = data.get("tokens_evaluated")
+    usage = data.get("usage")
+    if value is None and isinstance(usage, dict):
+        value = usage.get("prompt_tokens")
+    return value if isinstance(value, int) and value >= 0 else None
 
 
 def _parse_event(api: str, data: dict[str, Any]) -> tuple[str, str | None]:
@@ -332,6 +350,7 @@ class RemoteBackend:
         finish = "length"
         first = 0.0
         answered = False
+        prompt_tokens: int | None = None
         try:
             async with client.stream(
                 "POST", config.endpoint(), json=request.body(config), headers=self._headers()
@@ -347,6 +366,7 @@ class RemoteBackend:
                 if "text/event-stream" not in kind:
                     data = json.loads(await response.aread())
                     piece, reason = _parse_event(config.api, data)
+                    prompt_tokens = _prompt_tokens(data) if isinstance(data, dict) else None
                     text, finish = piece, reason or "length"
                     pieces = 1
                 else:
@@ -360,6 +380,8 @@ class RemoteBackend:
                         if isinstance(event, dict) and "error" in event:
                             raise RemoteError("http", f"the server reported: {event['error']}")
                         piece, reason = _parse_event(config.api, event)
+                        if isinstance(event, dict):
+                            prompt_tokens = _prompt_tokens(event) or prompt_tokens
                         pieces += 1
                         text += piece
                         cut = _cut(text, request)
@@ -388,7 +410,9 @@ class RemoteBackend:
         cut = _cut(text, request)
         if cut is not None:
             text, finish = text[:cut], "stop"
-        return RemoteResult(text, finish, pieces, first, time.perf_counter() - started)
+        return RemoteResult(
+            text, finish, pieces, first, time.perf_counter() - started, prompt_tokens
+        )
 
     def describe(self) -> dict[str, Any]:
         """State for ``qwen.modelInfo``."""
