@@ -113,11 +113,14 @@ class Core:
                 handle.future = self.executor.submit(self._run_index, handle)
         return handle
 
-    def index_codec(self, roots: list[Path]) -> BlobCodec | None:
-        """Encryption of index cache blobs when a key is configured (None: stored plain)."""
+    def index_codec(
+        self, roots: list[Path], models: ModelSettings | None = None
+    ) -> BlobCodec | None:
+        """Encryption of index cache blobs when a key is configured (None: stored plain):
+        the key of ``models`` (a session's settings), else of :attr:`key_settings`."""
         from .security.crypto import CryptoError, blob_codec, load_key
 
-        models = self.key_settings
+        models = models or self.key_settings
         if not models.keyFile and not os.environ.get(models.keyEnv or ""):
             return None
         try:

@@ -127,7 +127,10 @@ def start_indexing(server: QwenLanguageServer, roots: list[Path]) -> None:
                 except Exception as exc:
                     log.info("client refused a progress token: %s", exc)
                     state["ended"] = True
-            handle = server.core.index_for(root, server.settings.index, listener)
+            # The cache is encrypted with the key this session's settings name (a key given
+            # in initializationOptions counts before any completion is asked for).
+            codec = server.core.index_codec([root], server.settings.models)
+            handle = server.core.index_for(root, server.settings.index, listener, codec)
             server.on_detach.append(
                 lambda h=handle, cb=listener: h.listeners.remove(cb) if cb in h.listeners else None
             )
