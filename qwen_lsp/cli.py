@@ -164,6 +164,13 @@ def cmd_gen_tests(args: argparse.Namespace) -> int:
     return run_gen_tests(args)
 
 
+def cmd_convert(args: argparse.Namespace) -> int:
+    """Convert a file (or a part of it) to another language."""
+    from .convert.cli import run_convert
+
+    return run_convert(args)
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Check files and print diagnostics."""
     from .analysis.cli import run_check
@@ -355,6 +362,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     gen_tests_arguments(p)
     p.set_defaults(func=cmd_gen_tests)
+
+    p = sub.add_parser(
+        "convert", help="convert code to another language: convert FILE --to LANG [--lines A-B]"
+    )
+    from .convert.cli import add_arguments as convert_arguments
+
+    convert_arguments(p)
+    p.set_defaults(func=cmd_convert)
 
     p = sub.add_parser("explain-log", help="explain an error log or traceback (FILE, - = stdin)")
     p.add_argument("file", metavar="FILE|-")

@@ -18,6 +18,7 @@ def register_all(server: QwenLanguageServer) -> None:
         code_actions,
         commands,
         compat,
+        conversion,
         debug,
         diagnostics,
         documents,
@@ -46,6 +47,7 @@ def register_all(server: QwenLanguageServer) -> None:
         model_fix,
         frameworks,
         testgen,
+        conversion,
         debug,
     ):
         module.register(server)

@@ -238,10 +238,15 @@ def register(server: QwenLanguageServer) -> None:
         start = doc.offset(params.range.start.line, params.range.start.character)
         end = doc.offset(params.range.end.line, params.range.end.character)
         only = [str(k) for k in params.context.only] if params.context.only else None
-        from . import testgen
+        from . import conversion, testgen
 
-        # Actions that need no finding: generate tests for the definition at the cursor.
-        extra = testgen.actions(ls, doc, start, end, only)
+        # Actions that need no finding: generate tests for the definition at the cursor,
+        # convert the selection to another language (not for a range that is exactly a
+        # diagnostic's: that request asks for the diagnostic's fixes).
+        extra: list[types.CodeAction] = []
+        if not any(d.range == params.range for d in params.context.diagnostics or []):
+            extra += testgen.actions(ls, doc, start, end, only)
+            extra += conversion.actions(ls, doc, start, end, only)
         return code_actions(ls, doc, start, end, only) + extra
 
     @server.command(EXPLAIN_COMMAND)
