@@ -603,7 +603,10 @@ def _alarm(signum, frame):
 signal.signal(signal.SIGALRM, _alarm)
 try:
     from %(module)s import *  # noqa
-    from %(module)s import %(names)s  # noqa
+    _module = importlib.import_module("%(module)s")
+    for _name in %(names)r:  # names bound at import (an import inside a function is not)
+        if hasattr(_module, _name):
+            globals()[_name] = getattr(_module, _name)
 except BaseException as exc:
     print(json.dumps({"__import__": {"ok": False, "error": "%%s: %%s" %% (type(exc).__name__, exc)}}))
     sys.exit(0)
@@ -650,7 +653,7 @@ def probe_calls(
     """Run each call (``key -> (setup lines, expression)``) twice in a fresh interpreter with
     the module imported; returns per key ``ok``, ``repr``, ``same`` (deterministic), ``type``,
     ``module`` or ``error``. Runs in a temporary folder, stdin closed."""
-    script = _PROBE % {"module": module, "names": ", ".join(names) or "*", "limit": per_call}
+    script = _PROBE % {"module": module, "names": list(names), "limit": per_call}
     for key, (setup, expr) in calls.items():
         body = "\n".join([*setup, f"return {expr}"])
         script += "\ndef _t():\n" + "\n".join("    " + line for line in body.splitlines())
