@@ -10,6 +10,10 @@
 
 The workspace is a copy of a real package of the standard library (cross-file context works).
 Usage: ``python bench/completion.py [--model PATH] [--out FILE] [--quick]``
+
+``--llamacpp [--tokens N]``: instead, the performance anchor: decode (and prefill) tokens/s of
+the engine and of llama.cpp (llama-cpp-python, CPU) on the same weights (the module converted
+to GGUF, Q4_0 and Q8_0) and the same prompt token ids, at 1 thread and one per physical core.
 """
 
 from __future__ import annotations
@@ -346,13 +350,127 @@ async def main_async(args: argparse.Namespace) -> dict:
     return result
 
 
+# -- llama.cpp anchor: decode speed on the same weights and prompt ------------------------------
+
+
+def bench_llamacpp_anchor(
+    model: Path, tokens: int = 128, kinds: tuple[str, ...] = ("q4_0", "q8_0"), runs_each: int = 3
+) -> dict:
+    """Decode tokens/s of the engine and of llama.cpp (llama-cpp-python, CPU) on the same
+    weights (the module converted to GGUF by ``tests/remote/gguf_export``) and the same prompt
+    token ids; greedy, batch 1, ``tokens`` new tokens past end-of-text; at one thread and at
+    one thread per physical core, best of two runs after a warm-up each."""
+    import subprocess
+
+    import llama_cpp
+    import numpy as np
+
+    from qwen_lsp.engine.generate import GenerationRequest, generate
+    from qwen_lsp.engine.registry import ModelRegistry
+    from qwen_lsp.engine.session import physical_cores
+
+    sys.path.insert(0, str(REPO))
+    from tests.remote.gguf_export import PRE_TOKENIZER
+
+    cache = Path(tempfile.gettempdir()) / "qwen-lsp-gguf"
+    ggufs = {}
+    for kind in kinds:
+        # Built in another process: the converter imports torch, whose OpenMP runtime would
+        # share this process with llama.cpp's.
+        code = (
+            "import sys; from pathlib import Path; from tests.remote.gguf_export import "
+            f"module_gguf; print(module_gguf(Path({str(model)!r}), Path({str(cache)!r}), "
+            f"{kind!r}))"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+        )
+        ggufs[kind] = Path(done.stdout.strip().splitlines()[-1])
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    text = (stdlib / "email" / "message.py").read_text()[:6000]
+    out: dict = {"new_tokens": tokens, "pre_tokenizer": PRE_TOKENIZER, "runs": {}}
+    counts = sorted({1, physical_cores()})
+    for threads in counts:
+        loaded = ModelRegistry(threads=threads).get(model)
+        prompt = loaded.tokenizer.encode(text)[:512]
+        out["prompt_tokens"] = len(prompt)
+        row: dict = {}
+        runs = []
+        for _ in range(runs_each):
+            request = GenerationRequest(prompt, max_new_tokens=tokens, ignore_eos=True)
+            result, _kv = generate(loaded.session, loaded.tokenizer, request)
+            runs.append(
+                (len(prompt) / result.prefill_seconds, len(result.tokens) / result.decode_seconds)
+            )
+        row["engine " + loaded.module.quantization] = {
+            "prefill_tokens_per_s": round(max(r[0] for r in runs[1:]), 1),
+            "decode_tokens_per_s": round(max(r[1] for r in runs[1:]), 1),
+        }
+        del loaded
+        for kind, path in ggufs.items():
+            llm = llama_cpp.Llama(
+                str(path), n_ctx=2048, n_threads=threads, n_threads_batch=threads, verbose=False
+            )
+            vocab = llama_cpp.llama_n_vocab(llama_cpp.llama_model_get_vocab(llm.model))
+            runs = []
+            for _ in range(runs_each):
+                llm.reset()
+                llama_cpp.llama_perf_context_reset(llm.ctx)
+                t = time.perf_counter()
+                llm.eval(prompt)
+                prefill_s = time.perf_counter() - t
+                t = time.perf_counter()
+                for _ in range(tokens):
+                    logits = np.ctypeslib.as_array(
+                        llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(vocab,)
+                    )
+                    llm.eval([int(np.argmax(logits))])
+                decode_s = time.perf_counter() - t
+                perf = llama_cpp.llama_perf_context(llm.ctx)
+                in_c = perf.n_eval / (perf.t_eval_ms / 1000) if perf.t_eval_ms else 0.0
+                runs.append((len(prompt) / prefill_s, tokens / decode_s, in_c))
+            row[f"llama.cpp {kind}"] = {
+                "gguf_bytes": path.stat().st_size,
+                "prefill_tokens_per_s": round(max(r[0] for r in runs[1:]), 1),
+                "decode_tokens_per_s": round(max(r[1] for r in runs[1:]), 1),
+                # llama.cpp's own count of its decode time (no Python loop around it).
+                "decode_tokens_per_s_in_llama_cpp": round(max(r[2] for r in runs[1:]), 1),
+            }
+            del llm
+        engine = next(v for k, v in row.items() if k.startswith("engine"))["decode_tokens_per_s"]
+        row["engine_decode_vs_llama_cpp"] = {
+            kind: round(engine / row[f"llama.cpp {kind}"]["decode_tokens_per_s"], 2)
+            for kind in kinds
+        }
+        out["runs"][f"{threads} thread{'s' if threads > 1 else ''}"] = row
+    with open("/proc/loadavg") as fh:
+        out["load_average"] = fh.read().split()[:3]  # other work on the machine skews timings
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(REPO / "qwen_lsp" / "models" / "python"))
     parser.add_argument("--out", type=Path)
     parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
+    parser.add_argument(
+        "--llamacpp",
+        action="store_true",
+        help="only the llama.cpp anchor: decode tokens/s of llama.cpp and of the engine on the "
+        "same weights and prompt (needs llama-cpp-python and gguf)",
+    )
+    parser.add_argument(
+        "--tokens", type=int, default=128, help="--llamacpp: new tokens per run (default 128)"
+    )
     args = parser.parse_args()
-    result = asyncio.run(main_async(args))
+    if args.llamacpp:
+        result = {
+            "llamacpp_anchor": bench_llamacpp_anchor(
+                Path(args.model).resolve(), args.tokens, runs_each=2 if args.quick else 3
+            )
+        }
+    else:
+        result = asyncio.run(main_async(args))
     out = json.dumps(result, indent=2)
     print(out)
     if args.out:
