@@ -3,7 +3,7 @@
 Encrypting a module writes a new folder: each file the manifest lists becomes ``NAME.qenc``
 (see ``security/crypto.py``), the manifest gains an ``encryption`` object and, per file,
 ``stored_as``/``stored_size``/``stored_sha256`` beside the plaintext ``size``/``sha256``
-(docs/model-module.md, "Encrypted modules"). Other files (model card, config) are copied.
+(docs/security.md, "Encrypted modules"). Other files (model card, config) are copied.
 """
 
 from __future__ import annotations

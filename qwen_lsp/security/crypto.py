@@ -1,6 +1,6 @@
 """Encryption at rest: AES-256-GCM (``cryptography``), chunked, with an authenticated header.
 
-File format (version 1), see docs/model-module.md "Encrypted modules"::
+File format (version 1), see docs/security.md "Encryption at rest"::
 
     header (40 bytes)
       magic         8  b"QLSPENC\\0"
