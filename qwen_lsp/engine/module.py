@@ -311,9 +311,23 @@ def external_data_locations(model_path: Path) -> list[str]:
 
 
 def check_external_data(model_path: Path, folder: Path) -> None:
-    """Refuse external-data locations that are absolute or leave ``folder``."""
+    """Refuse external-data locations that are absolute or leave the graph file's folder
+    (``folder`` itself, or ``onnx/`` in a hub layout): ONNX Runtime looks a location up next
+    to the graph, links followed, and so does this check, before anything is loaded."""
+    where = model_path.parent
     for location in external_data_locations(model_path):
-        target = _safe_child(folder, location, "external data")
+        if not location or os.path.isabs(location) or location.startswith(("~", "\\")):
+            raise ModuleUnsafeError(
+                f"{model_path.name}: external data {location!r} must be a relative path "
+                f"inside the module folder {folder}"
+            )
+        target = (where / location).resolve()
+        root = where.resolve()
+        if target != root and root not in target.parents:
+            raise ModuleUnsafeError(
+                f"{model_path.name}: external data {location!r} points outside the module "
+                f"folder {where}; refused"
+            )
         if not target.is_file():
             raise ModuleCorruptError(f"{model_path.name}: external data {location!r} is missing")
 

@@ -22,7 +22,7 @@ from ..syntax.languages import LanguageRegistry
 from ..syntax.text import TextBuffer
 from .cache import BlobCodec, SummaryCache, content_hash
 from .project import ProjectIndex
-from .scanner import ScannedFile, ScanStats, scan
+from .scanner import ScannedFile, ScanStats, leads_outside, scan
 from .summary import FileSummary, summarize
 from .worker import ParseResult, parse_batch, parse_file, summarize_bytes
 
@@ -103,6 +103,13 @@ class WorkspaceIndexer:
             )
         total = sum(len(v) for v in by_root.values())
         stats.files = total
+        if stats.scan.outside_root:
+            log.warning(
+                "%d symbolic link(s) under %s lead outside the workspace folder: not indexed "
+                "(nothing outside the workspace is read or sent as context)",
+                stats.scan.outside_root,
+                ", ".join(str(r) for r in self.roots),
+            )
         done = 0
         to_parse: list[tuple[Path, ScannedFile]] = []
         for root, files in by_root.items():
@@ -248,7 +255,11 @@ class WorkspaceIndexer:
 
     def refresh_file(self, path: str) -> None:
         """Re-read one file from disk (saved, created or changed outside the editor)."""
-        if not self.contains(path):
+        root = self._root_of(path)
+        if root is None:
+            return
+        if leads_outside(Path(path), root.resolve()):
+            self.index.remove(path)  # a link out of the workspace: never read
             return
         language = self.registry.for_path(path)
         if language is None:

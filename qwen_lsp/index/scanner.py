@@ -76,6 +76,7 @@ class ScanStats:
     ignored: int = 0
     too_large: int = 0
     unknown_language: int = 0
+    outside_root: int = 0  # symbolic links leading out of the workspace folder, not followed
 
 
 class GitIgnoreStack:
@@ -131,7 +132,17 @@ def scan(
         if not root.is_dir():
             continue
         base = GitIgnoreStack.for_root(root, exclude)
-        yield from _walk(root, base, registry, max_file_bytes, stats, seen_dirs)
+        yield from _walk(root, base, registry, max_file_bytes, stats, seen_dirs, root)
+
+
+def leads_outside(path: Path, root: Path) -> bool:
+    """Whether ``path`` (a symbolic link, or under one) resolves outside ``root`` (resolved):
+    such files are never read, so nothing outside the workspace reaches a prompt."""
+    try:
+        target = path.resolve()
+    except (OSError, RuntimeError):  # a loop
+        return True
+    return target != root and root not in target.parents
 
 
 def _walk(
@@ -141,6 +152,7 @@ def _walk(
     max_file_bytes: int,
     stats: ScanStats,
     seen_dirs: set[tuple[int, int]],
+    root: Path,
 ) -> Iterator[ScannedFile]:
     try:
         st = folder.stat()
@@ -160,7 +172,11 @@ def _walk(
         path = Path(entry.path)
         try:
             is_dir = entry.is_dir()
+            link = entry.is_symlink()
         except OSError:
+            continue
+        if link and leads_outside(path, root):
+            stats.outside_root += 1
             continue
         if is_dir:
             if entry.name in DEFAULT_EXCLUDED_DIRS or entry.name.endswith(".egg-info"):
@@ -190,4 +206,4 @@ def _walk(
         stats.files += 1
         yield ScannedFile(str(path), language.id, fst.st_size, fst.st_mtime_ns)
     for sub in subdirs:
-        yield from _walk(sub, ignores, registry, max_file_bytes, stats, seen_dirs)
+        yield from _walk(sub, ignores, registry, max_file_bytes, stats, seen_dirs, root)
