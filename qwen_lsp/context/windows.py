@@ -1,4 +1,5 @@
-"""Prefix and suffix windows under a token budget, cut at line boundaries.
+"""Prefix and suffix windows under a token budget, cut at line boundaries (inside a line only
+when that one line is over the budget).
 
 Windows are *sticky*: while the previous window start still fits, it is kept, so that the
 prompt's beginning does not move with every keystroke and the KV prefix cache keeps it.
@@ -13,6 +14,9 @@ TokenCounter = Callable[[str], int]
 
 # A first guess of characters per token for code; the real count decides.
 _CHARS_PER_TOKEN = 3.2
+# More than this many characters per token is not seen in practice: a longer text is cut
+# without tokenizing it whole first (a multi-megabyte line costs no full tokenization).
+_MAX_CHARS_PER_TOKEN = 64
 
 
 @dataclass
@@ -31,15 +35,44 @@ def _fit_prefix(
     """Smallest start line >= ``first`` whose prefix fits ``budget`` tokens."""
     start = first
     for _ in range(6):
+        if start >= cursor_line:
+            return start  # the cursor's line alone: cut inside it by the caller
         text = "".join(lines[start : cursor_line + 1])
         n = count(text)
-        if n <= budget or start >= cursor_line:
+        if n <= budget:
             return start
         # Drop lines in proportion to the excess (at least one).
         span = cursor_line - start
         drop = max(1, int(span * (n - budget) / max(n, 1)) + 1)
         start = min(cursor_line, start + drop)
     return start
+
+
+def _keep_tail(text: str, budget: int, count: TokenCounter) -> str:
+    """The end of ``text`` within ``budget`` tokens (one line longer than the budget: a
+    minified file, 10,000 brackets, a 50 MB string), cut inside the line."""
+    if count(text) <= budget:
+        return text
+    keep = min(len(text), int(budget * _CHARS_PER_TOKEN))
+    for _ in range(8):
+        n = count(text[len(text) - keep :])
+        if n <= budget or keep == 0:
+            break
+        keep = int(keep * budget / n * 0.9)
+    return text[len(text) - keep :] if keep else ""
+
+
+def _keep_head(text: str, budget: int, count: TokenCounter) -> str:
+    """The start of ``text`` within ``budget`` tokens, cut inside the line if need be."""
+    if len(text) <= budget * _MAX_CHARS_PER_TOKEN and count(text) <= budget:
+        return text
+    keep = min(len(text), int(budget * _CHARS_PER_TOKEN))
+    for _ in range(8):
+        n = count(text[:keep])
+        if n <= budget or keep == 0:
+            break
+        keep = int(keep * budget / n * 0.9)
+    return text[:keep]
 
 
 def cut_windows(
@@ -71,6 +104,8 @@ def cut_windows(
     else:
         start = _fit_prefix(lines, first_guess, cursor_line, prefix_budget, count)
     prefix = "".join(lines[start:])
+    if start >= cursor_line:  # the cursor's line alone may be over the budget
+        prefix = _keep_tail(prefix, prefix_budget, count)
     after_lines = after.splitlines(keepends=True)
     keep = 0
     chars = 0
@@ -86,4 +121,6 @@ def cut_windows(
     while keep > 1 and count(suffix) > suffix_budget:
         keep = max(1, keep * 3 // 4)
         suffix = "".join(after_lines[:keep])
+    if keep == 1:
+        suffix = _keep_head(suffix, suffix_budget, count)
     return Window(prefix, suffix, start, cursor_line + keep)

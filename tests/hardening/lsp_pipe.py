@@ -106,7 +106,14 @@ class PipeServer:
             if length is None:
                 self.output_errors.append("a message without Content-Length")
                 return
-            body = out.read(length)
+            # A raw pipe returns at most what one read(2) gives (64 KiB): read until complete.
+            body = b""
+            while len(body) < length:
+                chunk = out.read(length - len(body))
+                if not chunk:
+                    self.output_errors.append(f"end of stream inside a {length}-byte body")
+                    return
+                body += chunk
             try:
                 msg = json.loads(body)
             except ValueError as exc:
