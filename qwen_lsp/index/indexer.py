@@ -73,6 +73,9 @@ class WorkspaceIndexer:
             separator = str(language.spec.extra.get("module_separator", "/"))
             self.index.set_language_modules(language.id, separator, language.spec.extensions)
         self._caches: dict[Path, SummaryCache] = {}
+        # Set by close(): a pass still running stops at its next file instead of failing on
+        # a closed cache (the last client may shut down while the first pass runs).
+        self._closing = threading.Event()
         if use_cache:
             for root in self.roots:
                 try:
@@ -92,6 +95,15 @@ class WorkspaceIndexer:
         self, progress: ProgressCallback | None = None, cancel: threading.Event | None = None
     ) -> IndexStats:
         """Index every root: cached summaries for unchanged files, parsing for the rest."""
+        try:
+            return self._index_all(progress, cancel or self._closing)
+        except Exception:
+            if not self._closing.is_set():
+                raise
+            log.debug("indexing stopped: the index was closed meanwhile", exc_info=True)
+            return IndexStats()
+
+    def _index_all(self, progress: ProgressCallback | None, cancel: threading.Event) -> IndexStats:
         started = time.perf_counter()
         stats = IndexStats()
         report = progress or (lambda done, total, msg: None)
@@ -290,6 +302,7 @@ class WorkspaceIndexer:
 
     def close(self) -> None:
         """Flush and close the caches."""
+        self._closing.set()
         self._flush()
         for cache in self._caches.values():
             cache.close()

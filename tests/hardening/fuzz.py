@@ -77,6 +77,13 @@ DOC_TEXT = (
 COMMANDS = {
     "qwen.acceptSuggestion": lambda f: [f.rng.choice(["model", "cache", "typing"])],
     "qwen.clearLog": lambda f: [],
+    "qwen.convertSelection": lambda f: [
+        f.uri(),
+        1,
+        0,
+        f.rng.randint(0, 40),
+        f.rng.choice(["javascript", "python", "cobol"]),
+    ],
     "qwen.debugDocument": lambda f: [f.uri()],
     "qwen.explainLog": lambda f: [
         f.rng.choice(
