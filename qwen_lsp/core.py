@@ -118,11 +118,11 @@ class Core:
     ) -> BlobCodec | None:
         """Encryption of index cache blobs when a key is configured (None: stored plain):
         the key of ``models`` (a session's settings), else of :attr:`key_settings`."""
-        from .security.crypto import CryptoError, blob_codec, load_key
-
         models = models or self.key_settings
         if not models.keyFile and not os.environ.get(models.keyEnv or ""):
             return None
+        from .security.crypto import CryptoError, blob_codec, load_key
+
         try:
             return blob_codec(load_key(models.keyEnv, models.keyFile, roots))
         except CryptoError as exc:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import tree_sitter as ts
 
@@ -193,8 +194,30 @@ def convert(
     end: int | None = None,
     model: ModelHook | None = None,
     file_name: str = "",
+    tree: Any | None = None,
 ) -> Conversion:
-    """Convert the byte range ``[start, end)`` of ``text`` from ``source`` to ``target``."""
+    """Convert the byte range ``[start, end)`` of ``text`` from ``source`` to ``target``
+    (``tree``: the text's tree-sitter tree when the caller has it, to skip a parse)."""
+    try:
+        return _convert(text, source, target, start, end, model, file_name, tree)
+    except RecursionError:
+        # The rules walk the tree recursively; code nested deeper than Python's stack allows
+        # (thousands of brackets) is refused rather than failing the request.
+        result = Conversion(source, target)
+        result.error = "the selection is nested too deeply to convert"
+        return result
+
+
+def _convert(
+    text: str,
+    source: str,
+    target: str,
+    start: int,
+    end: int | None,
+    model: ModelHook | None,
+    file_name: str,
+    tree: Any | None,
+) -> Conversion:
     result = Conversion(source, target)
     if target not in TARGETS.get(source, ()):
         result.error = (
@@ -208,7 +231,8 @@ def convert(
         return result
     data = text.encode("utf-8")
     end = len(data) if end is None else end
-    tree = language.parser().parse(data)
+    if tree is None:
+        tree = language.parser().parse(data)
     mode, nodes = _selection(tree.root_node, source, start, end)
     if not nodes:
         result.error = "nothing to convert in the selection"

@@ -9,7 +9,12 @@ text, half a word) and often ends the line at once.
 
 from __future__ import annotations
 
-from .tokenizer import ModelTokenizer
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # Types only: prompts are built from text by callers that never load a tokenizer.
+    from .tokenizer import ModelTokenizer
+
 
 # Characters that typically follow the cursor: if appending them leaves the prompt's last token
 # as it is, the cursor already sits on a token boundary and there is nothing to heal.

@@ -7,10 +7,14 @@ Special tokens are inserted by id; the code's own text can never turn into a con
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .healing import back_up
 from .module import FimTokens
-from .tokenizer import ModelTokenizer
+
+if TYPE_CHECKING:
+    # Types only: prompts are built from text by callers that never load a tokenizer.
+    from .tokenizer import ModelTokenizer
 
 ORDERS = ("psm", "spm", "prefix_only")
 

@@ -28,12 +28,15 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from .module import FimTokens
 from .prompt import PromptParts
+
+if TYPE_CHECKING:
+    # Imported where a request is made: the remote is off by default, and httpx costs the
+    # server about 20 MB of memory.
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -275,11 +278,15 @@ class RemoteBackend:
         self._clients = weakref.WeakKeyDictionary()
 
     def _timeout(self) -> httpx.Timeout:
+        import httpx
+
         c = self.config
         return httpx.Timeout(c.timeout, connect=min(c.connect_timeout, c.timeout), pool=c.timeout)
 
     def new_client(self) -> httpx.AsyncClient:
         """A fresh HTTP client (the caller closes it)."""
+        import httpx
+
         return httpx.AsyncClient(
             timeout=self._timeout(),
             limits=httpx.Limits(max_connections=16, max_keepalive_connections=8),
@@ -344,6 +351,8 @@ class RemoteBackend:
     async def _once(
         self, request: RemoteRequest, client: httpx.AsyncClient, started: float
     ) -> RemoteResult:
+        import httpx
+
         config = self.config
         text = ""
         pieces = 0

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 CONVERT_COMMAND = "qwen.convertSelection"
 CONVERT_KIND = "refactor.rewrite.qwen-lsp.convert"
+# Larger selections are not offered as an action (qwen-lsp convert still takes them).
+MAX_SELECTION_BYTES = 64 * 1024
 _EXT = {"python": ".py", "javascript": ".js", "typescript": ".ts", "java": ".java"}
 
 
@@ -50,12 +52,14 @@ def actions(
 ) -> list[types.CodeAction]:
     """One action per target language the rules (or a model) write, for a non-empty
     selection."""
-    if not _wanted(only) or doc.language is None or end <= start:
+    if not _wanted(only) or doc.language is None or doc.tree is None or end <= start:
         return []
+    if end - start > MAX_SELECTION_BYTES:
+        return []  # listing runs the rules on every request: keep it cheap
     source = doc.language.id
     out = []
     for target in TARGETS.get(source, ()):
-        result = convert(doc.text, source, target, start, end)
+        result = convert(doc.text, source, target, start, end, tree=doc.tree)
         if result.error == "the selection has syntax errors":
             return []
         with_model = not result.ok and bool(result.uncovered) and _model_serves(server, target)

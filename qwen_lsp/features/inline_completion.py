@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcContentModified
 
-from ..completion.service import CompletionQuery, ModelUnavailable, Suggestion
-from ..engine.scheduler import Cancelled
 from ..server import uri_to_path
 from .convert import position
 
 if TYPE_CHECKING:
+    from ..completion.service import Suggestion
     from ..server import QwenLanguageServer
     from ..syntax.document import Document
 
@@ -57,6 +56,11 @@ async def suggest(
     ls: QwenLanguageServer, uri: str, pos: types.Position
 ) -> tuple[Document, int, Suggestion] | None:
     """The suggestion at a position, or None; raises ContentModified for a stale version."""
+    # The completion layer (ONNX Runtime, numpy, tokenizers) is imported with the first request:
+    # a server that never completes stays small.
+    from ..completion.service import CompletionQuery, ModelUnavailable
+    from ..engine.scheduler import Cancelled
+
     doc = ls.document(uri)
     if doc.language is None or doc.tree is None:
         return None

@@ -10,7 +10,6 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcContentModified, JsonRpcInvalidParams
 
 from ..analysis.findings import Finding
-from ..completion.model_fix import propose
 from ..server import QwenLanguageServer
 from .convert import byte_range
 from .diagnostics import options_of
@@ -49,6 +48,8 @@ def register(server: QwenLanguageServer) -> None:
             raise JsonRpcContentModified("the document changed since the action was offered")
         snapshot = doc.snapshot()
         finding = Finding(str(rule), "", start, end)
+        from ..completion.model_fix import propose
+
         service = ls.core.completions(ls.settings.models)
         fix = await asyncio.get_running_loop().run_in_executor(
             service.executor, propose, service, snapshot, finding, ls.settings, options_of(ls)

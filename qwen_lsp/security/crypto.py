@@ -37,11 +37,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from typing import Any
 
 MAGIC = b"QLSPENC\x00"
 FORMAT_VERSION = 1
@@ -160,7 +156,24 @@ def generate_key() -> str:
 
 
 def _derive(key: bytes, purpose: bytes, length: int = KEY_SIZE) -> bytes:
+    # cryptography is imported where a key is used: the CLI's parser and servers that encrypt
+    # nothing never pay for it (about 9 MB).
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=purpose).derive(key)
+
+
+def _aead(key: bytes) -> Any:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM(key)
+
+
+def _invalid_tag() -> type[Exception]:
+    from cryptography.exceptions import InvalidTag
+
+    return InvalidTag
 
 
 def key_id(key: bytes) -> bytes:
@@ -242,7 +255,7 @@ def encrypt_stream(
     chunk_size: int = DEFAULT_CHUNK,
 ) -> None:
     """Encrypt ``plain_size`` bytes from ``read`` to ``write``."""
-    aes = AESGCM(_derive(key, b"qwen-lsp module file v1"))
+    aes = _aead(_derive(key, b"qwen-lsp module file v1"))
     prefix = secrets.token_bytes(8)
     header = _pack_header(chunk_size, plain_size, key_id(key), prefix)
     write(header)
@@ -289,7 +302,7 @@ def decrypt_bytes(data: bytes, key: bytes, name: str, what: str | None = None) -
             f"{what} was encrypted with key {header.key_id.hex()}, but the configured key is "
             f"{kid.hex()}: wrong key"
         )
-    aes = AESGCM(_derive(key, b"qwen-lsp module file v1"))
+    aes = _aead(_derive(key, b"qwen-lsp module file v1"))
     out = bytearray()
     pos = HEADER_SIZE
     for i in range(header.chunks):
@@ -302,7 +315,7 @@ def decrypt_bytes(data: bytes, key: bytes, name: str, what: str | None = None) -
                 sealed,
                 _aad(header.raw, name, i, i == header.chunks - 1),
             )
-        except InvalidTag:
+        except _invalid_tag():
             raise TamperedError(
                 f"{what}: chunk {i} fails authentication (the file was modified, truncated, or "
                 "is another file renamed); restore it from the original"
@@ -358,7 +371,7 @@ def blob_codec(key: bytes) -> tuple[Callable[[bytes], bytes], Callable[[bytes], 
 
     ``decrypt`` raises on a wrong key or a modified blob (the cache then re-parses the file).
     """
-    aes = AESGCM(_derive(key, b"qwen-lsp index cache v1"))
+    aes = _aead(_derive(key, b"qwen-lsp index cache v1"))
 
     def encrypt(blob: bytes) -> bytes:
         nonce = secrets.token_bytes(12)
@@ -369,7 +382,7 @@ def blob_codec(key: bytes) -> tuple[Callable[[bytes], bytes], Callable[[bytes], 
             raise TamperedError("not an encrypted cache entry")
         try:
             return aes.decrypt(blob[1:13], blob[13:], _BLOB_AAD)
-        except InvalidTag:
+        except _invalid_tag():
             raise TamperedError("cache entry fails authentication (other key?)") from None
 
     return encrypt, decrypt

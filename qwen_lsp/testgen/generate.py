@@ -14,16 +14,20 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..index.summary import FileSummary
 from ..index.worker import summarize_bytes
 from ..syntax.languages import Language, default_registry
 from . import javascript as js
 from . import python as py
-from .fill import ModelFiller
 from .layout import Placement, javascript_placement, python_placement
 from .model import Case, Dropped, GeneratedTest, Param, Report, Target
 from .samples import Samples
+
+if TYPE_CHECKING:
+    # The filler brings the completion service (ONNX Runtime, numpy): loaded when used.
+    from .fill import ModelFiller
 
 log = logging.getLogger(__name__)
 
