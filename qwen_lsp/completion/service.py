@@ -497,16 +497,21 @@ class CompletionService:
             checked = syntax_check.check(language, before, after, text)
             if checked is None and (closed := _closed_doc_block(text, prepared.plan)):
                 # The model ran out inside a docstring (its favourite start of a body): offer
-                # the first paragraph, closed, if that parses.
-                checked = syntax_check.check(language, before, after, closed)
-                checked = checked if checked == closed else None
-            if checked is None:
+                # the first paragraph, closed, if that parses. Offered as it is: finishing it
+                # again could cut the closing line and leave the block open.
+                if syntax_check.check(language, before, after, closed) == closed:
+                    self.stats.truncated_by_syntax += 1
+                    text = closed
+                else:
+                    self.stats.rejected_by_syntax += 1
+                    text = None
+            elif checked is None:
                 self.stats.rejected_by_syntax += 1
-            elif checked != text:
-                self.stats.truncated_by_syntax += 1
-            text = (
-                postprocess.finish(checked, prepared.plan, settings.minChars) if checked else None
-            )
+                text = None
+            else:
+                if checked != text:
+                    self.stats.truncated_by_syntax += 1
+                text = postprocess.finish(checked, prepared.plan, settings.minChars)
         timings = {
             "context": prepared.context_ms,
             "prefill": result.prefill_seconds * 1000,

@@ -13,18 +13,23 @@ WINDOW_LINES = 60
 
 def _errors(tree: ts.Tree, start: int, end: int) -> int:
     """ERROR/MISSING nodes overlapping bytes [start, end)."""
-    count = 0
+    return len(_error_starts(tree, start, end))
+
+
+def _error_starts(tree: ts.Tree, start: int, end: int) -> list[int]:
+    """Start bytes of the ERROR/MISSING nodes overlapping bytes [start, end)."""
+    starts = []
     stack = [tree.root_node]
     while stack:
         node = stack.pop()
         if node.end_byte < start or node.start_byte > end:
             continue
         if node.is_error or node.is_missing:
-            count += 1
+            starts.append(node.start_byte)
             continue
         if node.has_error:
             stack.extend(node.children)
-    return count
+    return starts
 
 
 def check(language: Language, before: str, after: str, candidate: str) -> str | None:
@@ -41,8 +46,13 @@ def check(language: Language, before: str, after: str, candidate: str) -> str | 
     def adds_errors(text: str) -> bool:
         data = (head + text + tail).encode("utf-8", "surrogatepass")
         tree = parser.parse(data)
-        end = at + len(text.encode("utf-8", "surrogatepass")) + len(rest_of_line.encode()) + 1
-        return _errors(tree, at - 1, end) > base_errors
+        size = len(text.encode("utf-8", "surrogatepass"))
+        end = at + size + len(rest_of_line.encode()) + 1
+        starts = _error_starts(tree, at - 1, end)
+        # A count alone misses an error of the text's own when an error of the code before it
+        # (an unclosed bracket lines above) stops reaching the cursor: the same number. An
+        # error that starts inside the inserted text is the text's own.
+        return len(starts) > base_errors or any(at < s < at + size for s in starts)
 
     if not adds_errors(candidate):
         return candidate

@@ -119,7 +119,9 @@ try {
   await page.keyboard.press('Enter');
   await page.keyboard.type('def perimeter(width, height):');
   await page.keyboard.press('Enter');
-  await page.keyboard.type('r');
+  // Two letters: after a lone `r` this small model proposes an r-string docstring it never
+  // closes (the editor tests run with the syntax check off), which swallows the file.
+  await page.keyboard.type('re');
   step('typed');
 
   await page.waitForSelector('.squiggly-error', { timeout: 30000 });
@@ -127,14 +129,26 @@ try {
   result.diagnostics = afterTyping.diagnostics;
   step('diagnostic marker');
 
-  await page.waitForFunction(
-    () =>
-      [...document.querySelectorAll('.ghost-text-decoration, .ghost-text')].some(
-        (element) => (element.textContent ?? '').trim().length > 0,
-      ),
-    null,
-    { timeout: 30000 },
-  );
+  const ghostShown = () =>
+    page.waitForFunction(
+      () =>
+        [...document.querySelectorAll('.ghost-text-decoration, .ghost-text')].some(
+          (element) => (element.textContent ?? '').trim().length > 0,
+        ),
+      null,
+      { timeout: 15000 },
+    );
+  try {
+    await ghostShown();
+  } catch {
+    // Monaco drops an answer that arrives after the next key (here the `r` request's, once `e`
+    // is typed) and does not ask again until the text changes; a user then asks explicitly.
+    result.ghost_triggered = true;
+    await page.evaluate(() =>
+      window.qwenPlayground.editor.trigger('test', 'editor.action.inlineSuggest.trigger', {}),
+    );
+    await ghostShown();
+  }
   const atGhost = await seen();
   result.ghost = { dom: await ghostText(), ...atGhost.lastInline };
   result.buffer_at_ghost = await text();
