@@ -141,7 +141,9 @@ class ProjectIndex:
         if not query:
             return names
         gap = "[^\n]*?"
-        pattern = re.compile("^" + gap + gap.join(re.escape(c) for c in query.lower()) + "[^\n]*$", re.M)
+        pattern = re.compile(
+            "^" + gap + gap.join(re.escape(c) for c in query.lower()) + "[^\n]*$", re.M
+        )
         return [names[bisect_right(starts, m.start()) - 1] for m in pattern.finditer(blob)]
 
     def search(self, query: str, limit: int = 100) -> list[SymbolHit]:
