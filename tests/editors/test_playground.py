@@ -84,7 +84,7 @@ def test_typing_brings_a_diagnostic_marker(run: dict[str, Any]) -> None:
 def test_ghost_text_is_the_engines_suggestion(run: dict[str, Any]) -> None:
     ghost = run["ghost"]
     typed = ghost["text"].split("\n")[ghost["position"]["line"]].strip()
-    assert typed == "re"
+    assert typed.startswith("re") and "return".startswith(typed), typed
     expected = _engine_at(ghost, run["tmp"], "ghost")
     assert ghost["items"][0]["insertText"] == typed + expected
     # What Chromium shows as ghost text is that suggestion after what was typed.

@@ -129,25 +129,41 @@ try {
   result.diagnostics = afterTyping.diagnostics;
   step('diagnostic marker');
 
-  const ghostShown = () =>
+  const ghostShown = (timeout) =>
     page.waitForFunction(
       () =>
-        [...document.querySelectorAll('.ghost-text-decoration, .ghost-text')].some(
+        // With the suggest widget open, Monaco draws the ghost text as a preview.
+        [
+          ...document.querySelectorAll(
+            '.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text',
+          ),
+        ].some(
           (element) => (element.textContent ?? '').trim().length > 0,
         ),
       null,
-      { timeout: 15000 },
+      { timeout },
     );
-  try {
-    await ghostShown();
-  } catch {
-    // Monaco drops an answer that arrives after the next key (here the `r` request's, once `e`
-    // is typed) and does not ask again until the text changes; a user then asks explicitly.
-    result.ghost_triggered = true;
-    await page.evaluate(() =>
-      window.qwenPlayground.editor.trigger('test', 'editor.action.inlineSuggest.trigger', {}),
-    );
-    await ghostShown();
+  // Keep typing `return` until a suggestion shows, as a user would: what this small model
+  // proposes after a given prefix can be nothing, and Monaco drops an answer that arrives after
+  // the next key without asking again (so ask explicitly once per letter).
+  const rest = 'turn';
+  for (let i = 0; ; i += 1) {
+    try {
+      await ghostShown(6000);
+      break;
+    } catch (error) {
+      result.ghost_triggers = (result.ghost_triggers ?? 0) + 1;
+      await page.evaluate(() =>
+        window.qwenPlayground.editor.trigger('test', 'editor.action.inlineSuggest.trigger', {}),
+      );
+      try {
+        await ghostShown(6000);
+        break;
+      } catch (again) {
+        if (i >= rest.length) throw again;
+        await page.keyboard.type(rest[i]);
+      }
+    }
   }
   const atGhost = await seen();
   result.ghost = { dom: await ghostText(), ...atGhost.lastInline };
@@ -272,6 +288,8 @@ try {
     result.log = state.log;
     result.code_actions_seen = state.codeActions;
     result.diagnostics_at_failure = state.diagnostics;
+    result.inline_requests_at_failure = state.inlineRequests;
+    result.last_inline_at_failure = state.lastInline;
     result.version_at_failure = await page.evaluate(() => window.qwenPlayground.version);
     if (screenshotPath) await page.screenshot({ path: screenshotPath.replace(/\.png$/, '-failure.png') });
   } catch {
