@@ -288,7 +288,9 @@ const editor = monaco.editor.create(ui.editor, {
   fontSize: 14,
   minimap: { enabled: false },
   theme: 'vs-dark',
-  inlineSuggest: { enabled: true },
+  // Ghost text is the point here: while it shows, the word-suggestion list stays closed (else
+  // Tab takes the list's item).
+  inlineSuggest: { enabled: true, suppressSuggestions: true },
   lightbulb: { enabled: monaco.editor.ShowLightbulbIconMode.OnCode },
   scrollBeyondLastLine: false,
   renderWhitespace: 'none',
