@@ -109,6 +109,17 @@ class DecoderSession:
             ) from exc
         self.providers = self.session.get_providers()
         self._check_layout()
+        # One token of one sequence (a keystroke's decode) runs faster on one thread than on
+        # two here (174 vs 150 tokens/s, bench/completion.py --llamacpp): too little work per
+        # step to share. A second session of the same graph takes those steps; prefill and
+        # batches keep every core.
+        self._step_session: ort.InferenceSession | None = None
+        if not threads and physical_cores() > 1 and self.providers == ["CPUExecutionProvider"]:
+            options.intra_op_num_threads = 1
+            options.enable_cpu_mem_arena = False  # one token's buffers: small, no arena to keep
+            self._step_session = ort.InferenceSession(
+                model, sess_options=options, providers=list(providers)
+            )
 
     def _check_layout(self) -> None:
         inputs = {i.name: i for i in self.session.get_inputs()}
@@ -163,7 +174,12 @@ class DecoderSession:
     ) -> tuple[np.ndarray, KVCache]:
         """Run the graph on ``input_ids [b, s]``; returns the logits of the last position
         (``[b, vocab]``, or ``[b, s, vocab]`` with ``all_logits``) and the new cache."""
-        binding = self.session.io_binding()
+        session = (
+            self._step_session
+            if self._step_session is not None and input_ids.shape == (1, 1)
+            else self.session
+        )
+        binding = session.io_binding()
         binding.bind_cpu_input("input_ids", np.ascontiguousarray(input_ids, dtype=np.int64))
         binding.bind_cpu_input(
             "attention_mask", np.ascontiguousarray(attention_mask, dtype=np.int64)
@@ -179,7 +195,7 @@ class DecoderSession:
         for i in range(self.num_layers):
             binding.bind_output(f"present.{i}.key", "cpu")
             binding.bind_output(f"present.{i}.value", "cpu")
-        self.session.run_with_iobinding(binding)
+        session.run_with_iobinding(binding)
         outputs = binding.get_outputs()
         logits = outputs[0].numpy()
         layers = [(outputs[1 + 2 * i], outputs[2 + 2 * i]) for i in range(self.num_layers)]
