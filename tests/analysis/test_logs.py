@@ -33,19 +33,19 @@ panic: runtime error: index out of range [3] with length 1
 
 goroutine 1 [running]:
 main.pick(...)
-\t/work/app/main.go:9
+\t/srv/app/main.go:9
 main.main()
-\t/work/app/main.go:13 +0x1d
+\t/srv/app/main.go:13 +0x1d
 exit status 2
 """
 NODE = """\
-/work/app/cart.js:2
+/srv/app/cart.js:2
   return o.name.length;
                 ^
 
 TypeError: Cannot read properties of undefined (reading 'length')
-    at total (/work/app/cart.js:2:17)
-    at Object.<anonymous> (/work/app/cart.js:5:1)
+    at total (/srv/app/cart.js:2:17)
+    at Object.<anonymous> (/srv/app/cart.js:5:1)
     at Module._compile (node:internal/modules/cjs/loader:1521:14)
     at node:internal/main/run_main_module:28:49
 
@@ -192,7 +192,7 @@ def test_javascript_java_go_rust_explanations(tmp_path: Path) -> None:
     e, _ = _one(
         tmp_path,
         {"app/cart.js": "function total(o) {\n  return o.name.length;\n}\n"},
-        NODE.replace("/work", "/W"),
+        NODE.replace("/srv", "/W"),
     )
     assert e.corrected_line.strip() == "return o.name?.length;"
     e, _ = _one(
@@ -201,7 +201,7 @@ def test_javascript_java_go_rust_explanations(tmp_path: Path) -> None:
         JAVA,
     )
     assert e.path.endswith("Cart.java") and "com.shop.Cart.name is null" in e.cause
-    e, _ = _one(tmp_path, {"app/main.go": "package main\n" + "\n" * 12}, GO.replace("/work", "/W"))
+    e, _ = _one(tmp_path, {"app/main.go": "package main\n" + "\n" * 12}, GO.replace("/srv", "/W"))
     assert e.frame.line == 9 and "out of range" in e.cause
     e, _ = _one(
         tmp_path,

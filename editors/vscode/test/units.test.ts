@@ -58,11 +58,11 @@ test('server command: setting, then the selected Python environment, then PATH',
     resolveServerCommand({
       configuredPath: '',
       extraArgs: [],
-      pythonExecutable: '/work/.venv/bin/python',
+      pythonExecutable: '/home/dev/project/.venv/bin/python',
       platform: 'linux',
-      exists: (file) => file === '/work/.venv/bin/qwen-lsp',
+      exists: (file) => file === '/home/dev/project/.venv/bin/qwen-lsp',
     }),
-    { command: '/work/.venv/bin/qwen-lsp', args: ['serve'], source: 'python-environment' },
+    { command: '/home/dev/project/.venv/bin/qwen-lsp', args: ['serve'], source: 'python-environment' },
   );
   assert.deepEqual(
     resolveServerCommand({ configuredPath: '', extraArgs: [], pythonExecutable: '/usr/bin/python3', platform: 'linux', exists: none }),
