@@ -20,7 +20,7 @@ from pygls.exceptions import JsonRpcContentModified, JsonRpcInvalidParams
 
 from ..convert import NAMES, TARGETS, convert
 from ..server import QwenLanguageServer, uri_to_path
-from .convert import path_uri
+from .convert import new_file_edit, path_uri
 
 if TYPE_CHECKING:
     from ..syntax.document import Document
@@ -151,28 +151,7 @@ def register(server: QwenLanguageServer) -> None:
             return answer  # outside the workspace: never create files there
         out = new_file(source_path, target)
         out_uri = path_uri(str(out))
-        edit = types.WorkspaceEdit(
-            document_changes=[
-                types.CreateFile(
-                    uri=out_uri,
-                    options=types.CreateFileOptions(overwrite=False, ignore_if_exists=False),
-                ),
-                types.TextDocumentEdit(
-                    text_document=types.OptionalVersionedTextDocumentIdentifier(
-                        uri=out_uri, version=None
-                    ),
-                    edits=[
-                        types.TextEdit(
-                            range=types.Range(
-                                start=types.Position(line=0, character=0),
-                                end=types.Position(line=0, character=0),
-                            ),
-                            new_text=result.text + "\n",
-                        )
-                    ],
-                ),
-            ]
-        )
+        edit = new_file_edit(out_uri, result.text + "\n")
         applied = await ls.workspace_apply_edit_async(
             types.ApplyWorkspaceEditParams(edit=edit, label=f"Convert to {NAMES[target]}")
         )

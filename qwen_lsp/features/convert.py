@@ -34,6 +34,22 @@ def path_uri(path: str) -> str:
     return from_fs_path(path) or f"file://{path}"
 
 
+def new_file_edit(uri: str, text: str) -> types.WorkspaceEdit:
+    """An edit that creates ``uri`` holding ``text``; it fails rather than overwrite a file."""
+    start = types.Position(line=0, character=0)
+    return types.WorkspaceEdit(
+        document_changes=[
+            types.CreateFile(
+                uri=uri, options=types.CreateFileOptions(overwrite=False, ignore_if_exists=False)
+            ),
+            types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
+                edits=[types.TextEdit(range=types.Range(start=start, end=start), new_text=text)],
+            ),
+        ]
+    )
+
+
 def diagnostic(
     finding: Finding, buffer: TextBuffer, encoding: PositionEncoding
 ) -> types.Diagnostic:

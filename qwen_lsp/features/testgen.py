@@ -15,7 +15,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 # At run time: pygls reads command handlers' annotations.
 from ..server import QwenLanguageServer, uri_to_path
 from ..testgen.generate import LANGUAGES, GenerationError, Options, generate_tests
-from .convert import path_uri
+from .convert import new_file_edit, path_uri
 
 if TYPE_CHECKING:
     from ..syntax.document import Document
@@ -131,28 +131,7 @@ def register(server: QwenLanguageServer) -> None:
             result["applied"] = False
             return result
         test_uri = path_uri(report.test_file)
-        edit = types.WorkspaceEdit(
-            document_changes=[
-                types.CreateFile(
-                    uri=test_uri,
-                    options=types.CreateFileOptions(overwrite=False, ignore_if_exists=False),
-                ),
-                types.TextDocumentEdit(
-                    text_document=types.OptionalVersionedTextDocumentIdentifier(
-                        uri=test_uri, version=None
-                    ),
-                    edits=[
-                        types.TextEdit(
-                            range=types.Range(
-                                start=types.Position(line=0, character=0),
-                                end=types.Position(line=0, character=0),
-                            ),
-                            new_text=report.text,
-                        )
-                    ],
-                ),
-            ]
-        )
+        edit = new_file_edit(test_uri, report.text)
         applied = await ls.workspace_apply_edit_async(
             types.ApplyWorkspaceEditParams(
                 edit=edit, label=f"Generate tests for {name or path.name}"
