@@ -9,7 +9,7 @@
 - hit rates of each cache, and the server's peak RSS.
 
 The workspace is a copy of a real package of the standard library (cross-file context works).
-Usage: ``python bench/completion.py [--model PATH] [--out FILE] [--quick]``
+Usage: ``python bench/completion.py [--model PATH] [--out FILE] [--quick] [--trace FILE]``
 
 ``--llamacpp [--tokens N]``: instead, the performance anchor: decode (and prefill) tokens/s of
 the engine and of llama.cpp (llama-cpp-python, CPU) on the same weights (the module converted
@@ -202,8 +202,12 @@ async def bench_cold(session: Session, files: list[Path], samples: int) -> dict:
     }
 
 
-async def bench_typing(session: Session, files: list[Path], lines_per_file: int) -> dict:
-    """Retype real lines char by char; every keystroke asks for a suggestion."""
+async def bench_typing(
+    session: Session, files: list[Path], lines_per_file: int, trace: list[dict] | None = None
+) -> dict:
+    """Retype real lines char by char; every keystroke asks for a suggestion. With ``trace``,
+    each keystroke's latency, source and (for model runs) the server's account of the run
+    (prompt and reused tokens, generated tokens, stage timings) are appended to it."""
     latencies: dict[str, list[float]] = {}
     all_ms: list[float] = []
     rng = random.Random(2)
@@ -225,6 +229,17 @@ async def bench_typing(session: Session, files: list[Path], lines_per_file: int)
                 ms, source, _suggestion = await session.complete(uri, row, col + 1)
                 latencies.setdefault(source, []).append(ms)
                 all_ms.append(ms)
+                if trace is not None:
+                    row_trace: dict = {
+                        "ms": round(ms, 1),
+                        "source": source,
+                        "file": n,
+                        "typed": line_text[: col + 1],
+                        "suggestion": _suggestion,
+                    }
+                    if source in ("model", "none"):
+                        row_trace["last"] = (await session.info()).get("last")
+                    trace.append(row_trace)
     return {
         "keystrokes": len(all_ms),
         "p50_ms": percentile(all_ms, 50),
@@ -321,9 +336,12 @@ async def main_async(args: argparse.Namespace) -> dict:
             else None
         )
         result["cold"] = await bench_cold(session, files * 3, 4 if args.quick else 12)
+        trace: list[dict] | None = [] if args.trace else None
         result["typing"] = await bench_typing(
-            session, files[:2] if args.quick else files[:4], 3 if args.quick else 6
+            session, files[:2] if args.quick else files[:4], 3 if args.quick else 6, trace
         )
+        if args.trace:
+            args.trace.write_text("".join(json.dumps(row) + "\n" for row in trace or []))
         info = await session.info()
         result["rates"] = {
             k: info.get(k)
@@ -459,6 +477,9 @@ def main() -> None:
     parser.add_argument("--model", default=str(REPO / "qwen_lsp" / "models" / "python"))
     parser.add_argument("--out", type=Path)
     parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
+    parser.add_argument(
+        "--trace", type=Path, help="write every typing keystroke (JSON lines) to this file"
+    )
     parser.add_argument(
         "--llamacpp",
         action="store_true",

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-import onnxruntime as ort
 
 from .healing import HealingConstraint
 from .sampling import pick
@@ -140,11 +139,13 @@ def prefill(
     prompt: list[int],
     cache: KVCache | None = None,
     cancelled: Callable[[], bool] | None = None,
+    reserve: int = 0,
 ) -> tuple[np.ndarray, KVCache]:
     """Run ``prompt`` after ``cache`` (which holds its first ``cache.length`` tokens);
     returns the last position's logits and the cache of the whole prompt. Checks
-    ``cancelled`` between chunks (the caller then discards the partial result)."""
-    kv = cache if cache is not None else session.empty_cache()
+    ``cancelled`` between chunks (the caller then discards the partial result). Shared
+    buffers are sized for ``reserve`` more positions (the tokens to generate)."""
+    kv = cache if cache is not None else session.empty_cache(capacity=len(prompt) + reserve)
     start = kv.length
     if start >= len(prompt):
         raise ValueError("prefill needs at least one new token")
@@ -164,30 +165,6 @@ def prefill(
     return logits[0], kv
 
 
-def _merge(session: DecoderSession, caches: list[KVCache]) -> tuple[KVCache, np.ndarray]:
-    """Left-pad several batch-1 caches into one batch; returns it and its attention mask."""
-    if len(caches) == 1:
-        return caches[0], np.ones((1, caches[0].length), dtype=np.int64)
-    total = max(c.length for c in caches)
-    mask = np.zeros((len(caches), total), dtype=np.int64)
-    layers = []
-    arrays = [c.arrays() for c in caches]
-    for layer in range(session.num_layers):
-        merged = []
-        for part in (0, 1):
-            buf = np.zeros(
-                (len(caches), session.kv_heads, total, session.head_dim), dtype=session.kv_dtype
-            )
-            for row, cache in enumerate(caches):
-                if cache.length:
-                    buf[row, :, total - cache.length :, :] = arrays[row][layer][part][0]
-            merged.append(ort.OrtValue.ortvalue_from_numpy(buf))
-        layers.append((merged[0], merged[1]))
-    for row, cache in enumerate(caches):
-        mask[row, total - cache.length :] = 1
-    return KVCache(layers, total), mask
-
-
 def decode(
     session: DecoderSession,
     states: list[SequenceState],
@@ -195,7 +172,8 @@ def decode(
     first_logits: list[np.ndarray],
 ) -> None:
     """Generate for ``states`` together until every one has finished."""
-    kv, mask = _merge(session, caches)
+    reserve = max(s.request.max_new_tokens for s in states) + 1
+    kv, mask = session.batch_cache(caches, reserve)
     positions = np.array([c.length for c in caches], dtype=np.int64)
     logits_rows = list(first_logits)
     pad = states[0].tokenizer.eos_id or 0
@@ -226,7 +204,7 @@ def generate(
 ) -> tuple[GenerationResult, KVCache]:
     """Generate for one request; returns the result and the prompt's KV cache (for reuse)."""
     t0 = time.perf_counter()
-    logits, prompt_kv = prefill(session, request.prompt, cache)
+    logits, prompt_kv = prefill(session, request.prompt, cache, reserve=request.max_new_tokens + 1)
     t1 = time.perf_counter()
     state = SequenceState(request, tokenizer)
     decode(session, [state], [prompt_kv], [logits])

@@ -61,6 +61,11 @@ class PrefixCache:
         with self._lock:
             self.stats.hits += 1
             self.stats.reused_tokens += keep
+            if kv.shared and self._entries.get(slot, (None,))[0] is ids:
+                # The caller writes its new positions into these very buffers: from now on the
+                # entry vouches only for the positions they share (a cancelled prefill must not
+                # leave an entry that claims overwritten positions).
+                self._entries[slot] = (ids[:keep], kv, _size)
         return kv.truncated(keep)
 
     def store(self, slot: str | None, prompt: list[int], kv: KVCache) -> None:

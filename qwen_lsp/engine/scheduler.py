@@ -162,7 +162,13 @@ class Scheduler:
             req = job.request
             reuse = model.prefix_cache.lookup(req.cache_key, req.prompt)
             t0 = time.perf_counter()
-            first, kv = prefill(model.session, req.prompt, reuse, job.cancel_event.is_set)
+            first, kv = prefill(
+                model.session,
+                req.prompt,
+                reuse,
+                job.cancel_event.is_set,
+                reserve=req.max_new_tokens + 1,
+            )
             if job.cancel_event.is_set():
                 self._finish_cancelled(job)
                 continue

@@ -4,6 +4,13 @@ Inputs ``input_ids``, ``attention_mask``, ``position_ids``, ``past_key_values.{i
 outputs ``logits``, ``present.{i}.key|value``. Layer count, KV heads and head size are read
 from the graph. Past keys/values stay in ORT-owned buffers between steps (I/O binding): a decode
 step copies nothing through Python but the last position's logits.
+
+Two kinds of graph. A plain export makes each step's ``present`` by concatenating ``past`` with
+the new positions (ORT copies the whole cache every step). A fused graph
+(``qwen_lsp.training.fuse``, or any ``GroupQueryAttention`` graph that says
+``qwen_lsp.kv_cache = shared`` in its metadata) reads and writes *one* buffer of a fixed capacity:
+``present`` is bound to ``past``, a step writes only its own position, and only the sum of
+each attention-mask row matters (that row's length). :class:`KVCache` hides the difference.
 """
 
 from __future__ import annotations
@@ -22,6 +29,10 @@ from .module import ModuleIncompatibleError
 log = logging.getLogger(__name__)
 
 _PAST = re.compile(r"^past_key_values\.(\d+)\.(key|value)$")
+KV_CACHE_METADATA = "qwen_lsp.kv_cache"
+# Shared buffers grow in steps of this many positions (a regrow copies the cache once); small,
+# because the prefix cache keeps one buffer per document.
+CAPACITY_STEP = 64
 
 
 @dataclass
@@ -31,15 +42,26 @@ class KVCache:
 
     layers: list[tuple[ort.OrtValue, ort.OrtValue]]
     length: int
+    # Shared buffers (a fused graph): positions the buffers hold; ``length`` of them are valid.
+    # None: each buffer is exactly ``length`` long and a step makes new ones.
+    capacity: int | None = None
+
+    @property
+    def shared(self) -> bool:
+        """Whether steps write into these buffers in place."""
+        return self.capacity is not None
 
     def arrays(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Numpy views of the buffers (no copy)."""
+        """Numpy views of the buffers (no copy; shared buffers: the whole capacity)."""
         return [(k.numpy(), v.numpy()) for k, v in self.layers]
 
     def truncated(self, length: int) -> KVCache:
-        """The first ``length`` positions, as new contiguous buffers."""
+        """The first ``length`` positions: new contiguous buffers, or for shared buffers the
+        same buffers with a shorter valid length (no copy; a later step overwrites the rest)."""
         if length >= self.length:
             return self
+        if self.capacity is not None:
+            return KVCache(self.layers, length, self.capacity)
         layers = []
         for k, v in self.arrays():
             layers.append(
@@ -108,6 +130,8 @@ class DecoderSession:
                 f"ONNX Runtime cannot load the model: {_first_line(exc)}"
             ) from exc
         self.providers = self.session.get_providers()
+        metadata = self.session.get_modelmeta().custom_metadata_map
+        self.shared_kv = metadata.get(KV_CACHE_METADATA) == "shared"
         self._check_layout()
         # One token of one sequence (a keystroke's decode) runs faster on one thread than on
         # two here (174 vs 150 tokens/s, bench/completion.py --llamacpp): too little work per
@@ -155,14 +179,75 @@ class DecoderSession:
         logits = next(o for o in self.session.get_outputs() if o.name == "logits")
         self.vocab_size = logits.shape[-1] if isinstance(logits.shape[-1], int) else None
 
-    def empty_cache(self, batch: int = 1) -> KVCache:
-        """A zero-length past for ``batch`` sequences."""
+    def empty_cache(self, batch: int = 1, capacity: int = 0) -> KVCache:
+        """A zero-length past for ``batch`` sequences; with a fused graph, buffers that hold
+        ``capacity`` positions before they must grow."""
+        if self.shared_kv:
+            return self._buffers(batch, _round_up(max(1, capacity)))
         empty = np.zeros((batch, self.kv_heads, 0, self.head_dim), dtype=self.kv_dtype)
         layers = [
             (ort.OrtValue.ortvalue_from_numpy(empty), ort.OrtValue.ortvalue_from_numpy(empty))
             for _ in range(self.num_layers)
         ]
         return KVCache(layers, 0)
+
+    def _buffers(self, batch: int, capacity: int) -> KVCache:
+        shape = (batch, self.kv_heads, capacity, self.head_dim)
+        layers = [
+            (
+                ort.OrtValue.ortvalue_from_numpy(np.zeros(shape, dtype=self.kv_dtype)),
+                ort.OrtValue.ortvalue_from_numpy(np.zeros(shape, dtype=self.kv_dtype)),
+            )
+            for _ in range(self.num_layers)
+        ]
+        return KVCache(layers, 0, capacity)
+
+    def batch_cache(
+        self, caches: list[KVCache], reserve: int = 0
+    ) -> tuple[KVCache, np.ndarray]:
+        """Several batch-1 caches as one batch, and its attention mask (rows left-padded with
+        zeros: a plain graph attends by the mask, a fused one by each row's length). Shared
+        buffers get room for ``reserve`` more positions. One cache is used as it is."""
+        if len(caches) == 1:
+            cache = caches[0]
+            if cache.capacity is not None and cache.capacity < cache.length + reserve:
+                cache = self._grown(cache, cache.length + reserve)
+            return cache, np.ones((1, cache.length), dtype=np.int64)
+        total = max(c.length for c in caches)
+        mask = np.zeros((len(caches), total), dtype=np.int64)
+        for row, cache in enumerate(caches):
+            mask[row, total - cache.length :] = 1
+        arrays = [c.arrays() for c in caches]
+        if self.shared_kv:
+            # Each row's positions start at 0 in the buffer; its length is its mask's sum.
+            merged = self._buffers(len(caches), _round_up(total + reserve))
+            for layer, (key, value) in enumerate(merged.arrays()):
+                for row, cache in enumerate(caches):
+                    key[row, :, : cache.length] = arrays[row][layer][0][0, :, : cache.length]
+                    value[row, :, : cache.length] = arrays[row][layer][1][0, :, : cache.length]
+            return KVCache(merged.layers, total, merged.capacity), mask
+        layers = []
+        for layer in range(self.num_layers):
+            parts = []
+            for part in (0, 1):
+                buf = np.zeros(
+                    (len(caches), self.kv_heads, total, self.head_dim), dtype=self.kv_dtype
+                )
+                for row, cache in enumerate(caches):
+                    if cache.length:
+                        buf[row, :, total - cache.length :, :] = arrays[row][layer][part][0]
+                parts.append(ort.OrtValue.ortvalue_from_numpy(buf))
+            layers.append((parts[0], parts[1]))
+        return KVCache(layers, total), mask
+
+    def _grown(self, cache: KVCache, needed: int) -> KVCache:
+        """A shared cache copied into buffers that hold ``needed`` positions."""
+        batch = cache.layers[0][0].shape()[0]
+        grown = self._buffers(batch, _round_up(needed))
+        for (key, value), (old_key, old_value) in zip(grown.arrays(), cache.arrays(), strict=True):
+            key[:, :, : old_key.shape[2]] = old_key
+            value[:, :, : old_value.shape[2]] = old_value
+        return KVCache(grown.layers, cache.length, grown.capacity)
 
     def forward(
         self,
@@ -173,7 +258,14 @@ class DecoderSession:
         all_logits: bool = False,
     ) -> tuple[np.ndarray, KVCache]:
         """Run the graph on ``input_ids [b, s]``; returns the logits of the last position
-        (``[b, vocab]``, or ``[b, s, vocab]`` with ``all_logits``) and the new cache."""
+        (``[b, vocab]``, or ``[b, s, vocab]`` with ``all_logits``) and the new cache.
+
+        With shared buffers the new positions are written into ``past``'s buffers (grown
+        first when they are full) and the returned cache holds the same buffers."""
+        if all_logits and self.shared_kv:
+            raise ValueError("a fused graph returns the last position's logits only")
+        if past.capacity is not None and past.capacity < past.length + input_ids.shape[1]:
+            past = self._grown(past, past.length + input_ids.shape[1])
         session = (
             self._step_session
             if self._step_session is not None and input_ids.shape == (1, 1)
@@ -192,15 +284,26 @@ class DecoderSession:
             binding.bind_ortvalue_input(f"past_key_values.{i}.key", k)
             binding.bind_ortvalue_input(f"past_key_values.{i}.value", v)
         binding.bind_output("logits", "cpu")
-        for i in range(self.num_layers):
-            binding.bind_output(f"present.{i}.key", "cpu")
-            binding.bind_output(f"present.{i}.value", "cpu")
+        for i, (k, v) in enumerate(past.layers):
+            if past.capacity is not None:
+                binding.bind_ortvalue_output(f"present.{i}.key", k)
+                binding.bind_ortvalue_output(f"present.{i}.value", v)
+            else:
+                binding.bind_output(f"present.{i}.key", "cpu")
+                binding.bind_output(f"present.{i}.value", "cpu")
         session.run_with_iobinding(binding)
         outputs = binding.get_outputs()
         logits = outputs[0].numpy()
-        layers = [(outputs[1 + 2 * i], outputs[2 + 2 * i]) for i in range(self.num_layers)]
         last = logits if all_logits else np.array(logits[:, -1, :], dtype=np.float32)
-        return last, KVCache(layers, past.length + input_ids.shape[1])
+        length = past.length + input_ids.shape[1]
+        if past.capacity is not None:
+            return last, KVCache(past.layers, length, past.capacity)
+        layers = [(outputs[1 + 2 * i], outputs[2 + 2 * i]) for i in range(self.num_layers)]
+        return last, KVCache(layers, length)
+
+
+def _round_up(n: int) -> int:
+    return -(-n // CAPACITY_STEP) * CAPACITY_STEP
 
 
 def _first_line(exc: BaseException) -> str:

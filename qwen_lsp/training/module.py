@@ -54,8 +54,11 @@ def build_module(
     quant_options: dict[str, Any] | None = None,
     check_sequences: list[list[int]] | None = None,
     keep_fp32: str | Path | None = None,
+    fuse: bool = True,
 ) -> dict[str, Any]:
-    """Write a complete module folder; returns a report (sizes, parity, quantization damage)."""
+    """Write a complete module folder; returns a report (sizes, parity, quantization damage).
+    An int4 Qwen3 model is then rewritten into ONNX Runtime's fused decoder ops with a shared
+    KV buffer (``fuse.py``; same weights, checked token for token) unless ``fuse`` is off."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {"quantization": quantization}
@@ -95,6 +98,11 @@ def build_module(
         version=version,
         description=description,
     )
+    if fuse and quantization == "int4" and model.shape.architecture == "qwen3":
+        from .fuse import fuse_module
+
+        report["fuse"] = fuse_module(out)
+        manifest = json.loads((out / "model.json").read_text())
     report["model_bytes"] = (out / "model.onnx").stat().st_size
     report["manifest"] = manifest
     return report
@@ -150,6 +158,14 @@ def state_dict_from_onnx(path: str | Path) -> dict[str, np.ndarray]:
             ("_scales", "_zero_points", "_scale", "_zero_point")
         ):
             sd[name] = arr.astype(np.float32)
+    # A fused graph (fuse.py) stores q/k/v and gate/up as one weight each: split them back.
+    props = {p.key: p.value for p in proto.metadata_props}
+    for fused, parts in json.loads(props.get("qwen_lsp.fused_parts", "{}")).items():
+        whole = sd.pop(fused)
+        start = 0
+        for part, width in parts:
+            sd[part] = np.ascontiguousarray(whole[:, start : start + width])
+            start += width
     out: dict[str, np.ndarray] = {}
     for name, arr in sd.items():
         if name == LM_HEAD_T:

@@ -177,8 +177,11 @@ def measure(root: Path, cancels: int = 20, seed: int = 0) -> tuple[CancelReport,
             line += 1
             msg_id = _inline(srv, uri, line, 4)
             sent = time.perf_counter()
-            # Cancel inside the decode: after the prompt is in, before the model would finish.
-            delay = rng.uniform(0.15, min(0.5, 0.3 * report.full_decode_ms / 1000))
+            # Cancel inside the decode: after the prompt is in (these prompts share little with
+            # the last one: ~60-110 ms here), before the model would finish (the shortest of
+            # these suggestions ends after ~250 ms here: a cancel that arrives after the job
+            # ended is answered RequestCancelled by pygls but never seen by the scheduler).
+            delay = rng.uniform(0.12, min(0.18, 0.3 * report.full_decode_ms / 1000))
             time.sleep(delay)
             cancelled_at = time.perf_counter()
             srv.notify("$/cancelRequest", {"id": msg_id})
