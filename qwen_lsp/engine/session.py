@@ -202,9 +202,7 @@ class DecoderSession:
         ]
         return KVCache(layers, 0, capacity)
 
-    def batch_cache(
-        self, caches: list[KVCache], reserve: int = 0
-    ) -> tuple[KVCache, np.ndarray]:
+    def batch_cache(self, caches: list[KVCache], reserve: int = 0) -> tuple[KVCache, np.ndarray]:
         """Several batch-1 caches as one batch, and its attention mask (rows left-padded with
         zeros: a plain graph attends by the mask, a fused one by each row's length). Shared
         buffers get room for ``reserve`` more positions. One cache is used as it is."""
