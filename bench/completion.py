@@ -354,6 +354,7 @@ async def main_async(args: argparse.Namespace) -> dict:
                 "syntax_rejected",
                 "syntax_truncated",
                 "empty",
+                "waited_for_indent",
             )
         }
         result["rates"]["kv_prefix_hit_rate"] = (

@@ -83,6 +83,11 @@ class CompletionSettings:
         choices=("auto", "psm", "spm", "prefix_only"),
     )
     maxLines: int = setting(12, "Most lines in a multi-line suggestion.", minimum=1, maximum=200)
+    waitForIndent: bool = setting(
+        True,
+        "No suggestion while the cursor is inside unfinished indentation (spaces short of the "
+        "file's indentation step); it comes at the next step.",
+    )
     syntaxCheck: bool = setting(True, "Reject or trim suggestions that add syntax errors.")
     minChars: int = setting(
         2, "Drop suggestions shorter than this (after trimming).", minimum=0, maximum=100

@@ -71,6 +71,43 @@ class Plan:
         return multi
 
 
+def indent_step(text: str, line_start: int, lines: int = 400) -> int:
+    """The file's indentation step in spaces (0 for tabs), from the ``lines`` lines before
+    ``line_start``: the most common increase of indentation from one non-blank line to the
+    next (continuation lines aligned under a bracket are outvoted); 4 when nothing says."""
+    votes: dict[int, int] = {}
+    previous = None
+    start = line_start
+    for _ in range(lines):
+        if start <= 0:
+            break
+        end = start - 1  # the newline that ends the line above
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        if not line.strip():
+            continue
+        if line.startswith("\t"):
+            votes[0] = votes.get(0, 0) + 1
+            continue
+        width = len(line) - len(line.lstrip(" "))
+        if previous is not None and previous > width:
+            votes[previous - width] = votes.get(previous - width, 0) + 1
+        previous = width
+    candidates = {step: n for step, n in votes.items() if step in (0, 2, 3, 4, 8)}
+    return max(candidates, key=lambda step: (candidates[step], step)) if candidates else 4
+
+
+def inside_indentation(line_before: str, step: int) -> bool:
+    """Whether the cursor sits in unfinished indentation: only spaces before it on its line,
+    and not a whole number of indentation steps."""
+    return (
+        bool(line_before)
+        and step > 0
+        and not line_before.strip(" ")
+        and len(line_before) % step != 0
+    )
+
+
 def _in_block(node: ts.Node | None) -> bool:
     """Whether the cursor's node lies inside a statement block (below the file's root)."""
     while node is not None and node.parent is not None:

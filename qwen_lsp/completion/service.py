@@ -35,7 +35,7 @@ from ..syntax.text import decode
 from . import postprocess, syntax_check
 from .cache import CompletionCache, SuggestionMemory, context_key
 from .hybrid import Hybrid
-from .plan import Plan, make_plan
+from .plan import Plan, indent_step, inside_indentation, make_plan
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +122,7 @@ class ServiceStats:
     rejected_by_syntax: int = 0
     truncated_by_syntax: int = 0
     context_sources_skipped: int = 0
+    waited_for_indent: int = 0  # requests inside unfinished indentation (no model run)
     prefill_tokens: int = 0
     prefill_seconds: float = 0.0
     decode_tokens: int = 0
@@ -296,13 +297,20 @@ class CompletionService:
             return Suggestion(
                 rest, "typing", timings_ms={"total": (time.perf_counter() - started) * 1000}
             )
-        model = self.load(language.id, query.settings, query.listener, [query.root])
-        if model is None:
-            return None
         line_start = text.rfind("\n", 0, cursor) + 1
         line_end = text.find("\n", cursor)
         line_end = len(text) if line_end < 0 else line_end
         line_before, line_after = text[line_start:cursor], text[cursor:line_end].rstrip("\r")
+        if settings.waitForIndent and inside_indentation(
+            line_before, indent_step(text, line_start)
+        ):
+            # Spaces typed one at a time towards the block's indentation: a suggestion now
+            # would be placed at the wrong column and replaced at the next space.
+            self.stats.waited_for_indent += 1
+            return None
+        model = self.load(language.id, query.settings, query.listener, [query.root])
+        if model is None:
+            return None
         previous = _previous_nonblank(text, line_start)
         following = _next_nonblank(text, line_end)
         node = (

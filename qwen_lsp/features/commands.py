@@ -69,6 +69,7 @@ def model_info(ls: QwenLanguageServer) -> dict[str, Any]:
         if st.decode_seconds
         else None,
         "context_sources_skipped": st.context_sources_skipped,
+        "waited_for_indent": st.waited_for_indent,
         "scheduler": {
             "jobs": sched.jobs,
             "cancelled": sched.cancelled,

@@ -129,6 +129,45 @@ async def test_inline_completion_is_the_engines_output_and_loads_lazily(client: 
     assert_no_errors_logged(client)
 
 
+async def _model_info(client: LanguageClient) -> dict:
+    return await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="qwen.modelInfo")
+    )
+
+
+async def test_no_suggestion_inside_unfinished_indentation(client: LanguageClient):
+    """Spaces typed towards a 4-space block get nothing (no model run, not even a load); the
+    suggestion comes once the indentation is whole."""
+    uri = "file:///tmp/qwen-lsp-e2e/indent.py"
+    open_doc(client, uri, SOURCE[:-4] + "  ")
+    result = await client.text_document_inline_completion_async(_inline_params(uri, 5, 2))
+    assert not result.items
+    info = await _model_info(client)
+    assert info["waited_for_indent"] == 1 and info["loaded"] == []
+    change_doc(client, uri, 2, (5, 2), (5, 2), "  ")
+    result = await client.text_document_inline_completion_async(_inline_params(uri, 5, 4))
+    assert result.items and result.items[0].insert_text == _engine_text(
+        uri, SOURCE, 5, 4, FIXTURE
+    )
+    info = await _model_info(client)
+    assert info["waited_for_indent"] == 1 and info["loaded"]
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND))
+async def eager_client(lsp_client: LanguageClient):
+    await _start(lsp_client, FIXTURE, waitForIndent=False)
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_the_indentation_wait_can_be_turned_off(eager_client: LanguageClient):
+    uri = "file:///tmp/qwen-lsp-e2e/indent.py"
+    open_doc(eager_client, uri, SOURCE[:-4] + "  ")
+    await eager_client.text_document_inline_completion_async(_inline_params(uri, 5, 2))
+    info = await _model_info(eager_client)
+    assert info["waited_for_indent"] == 0 and info["loaded"]
+
+
 async def test_partially_typed_word_replaces_from_the_word_start(client: LanguageClient):
     uri = "file:///tmp/qwen-lsp-e2e/words.py"
     text = SOURCE + "return wid"
