@@ -10,6 +10,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 
@@ -56,11 +57,20 @@ class Scheduler:
     """Runs generation jobs on one worker thread."""
 
     def __init__(
-        self, max_batch: int = 8, batch_wait: float = 0.002, idle_check: float = 30.0
+        self,
+        max_batch: int = 8,
+        batch_wait: float = 0.002,
+        idle_check: float = 30.0,
+        coming_wait: float = 0.1,
     ) -> None:
         self.max_batch = max_batch
         self.batch_wait = batch_wait
         self.idle_check = idle_check
+        # Requests still being prepared (prompt windows, context) will be submitted in a
+        # moment: the worker waits for them, up to ``coming_wait`` seconds, so that they join
+        # this batch instead of queueing behind its whole decode. The service sets this.
+        self.coming: Callable[[], int] = lambda: 0
+        self.coming_wait = coming_wait
         self._queue: queue.Queue[Job] = queue.Queue()
         self._groups: dict[str, Job] = {}
         self._lock = threading.Lock()
@@ -108,9 +118,15 @@ class Scheduler:
             if first is None:
                 break
             batch = [first]
-            deadline = time.perf_counter() + self.batch_wait
+            started = time.perf_counter()
+            deadline = started + self.batch_wait
             later: list[Job] = []
             while len(batch) < self.max_batch:
+                if self.coming() > 0:
+                    # Look again every 10 ms while requests are on their way, up to the cap.
+                    deadline = max(
+                        deadline, min(started + self.coming_wait, time.perf_counter() + 0.01)
+                    )
                 remaining = deadline - time.perf_counter()
                 try:
                     job = (
@@ -119,6 +135,8 @@ class Scheduler:
                         else self._queue.get_nowait()
                     )
                 except queue.Empty:
+                    if self.coming() > 0 and time.perf_counter() < started + self.coming_wait:
+                        continue
                     break
                 if job is None:
                     self._stop.set()

@@ -87,3 +87,36 @@ def test_kv_prefix_cache_runs_only_new_tokens(model, scheduler):
     again = scheduler.submit(model, _request(case, cache_key="doc-kv")).future.result(10)
     assert again.reused_tokens == len(case["prompt_ids"]) - 1
     assert again.tokens == case["new_ids"]
+
+
+def test_requests_still_being_prepared_join_the_batch(model):
+    """A job does not start alone while the service says more requests are on their way: the
+    later ones (submitted 30 ms apart, longer than the plain batch wait) join its batch."""
+    scheduler = Scheduler(batch_wait=0.002, coming_wait=0.5)
+    coming = [3]
+    scheduler.coming = lambda: coming[0]
+    try:
+        cases = EXPECTED["single"][:4]
+        jobs = [scheduler.submit(model, _request(cases[0]))]
+        for case in cases[1:]:
+            time.sleep(0.03)
+            coming[0] -= 1
+            jobs.append(scheduler.submit(model, _request(case)))
+        results = [j.future.result(30) for j in jobs]
+        assert [r.tokens for r in results] == [c["new_ids"] for c in cases]
+        assert scheduler.stats.batches == 1 and scheduler.stats.max_batch == 4
+    finally:
+        scheduler.close()
+
+
+def test_without_requests_on_their_way_a_job_starts_at_once(model):
+    scheduler = Scheduler(batch_wait=0.002, coming_wait=0.5)
+    try:
+        first = scheduler.submit(model, _request(EXPECTED["single"][0]))
+        time.sleep(0.1)
+        second = scheduler.submit(model, _request(EXPECTED["single"][1]))
+        first.future.result(30)
+        second.future.result(30)
+        assert scheduler.stats.batches == 2
+    finally:
+        scheduler.close()
