@@ -85,8 +85,9 @@ class CompletionSettings:
     maxLines: int = setting(12, "Most lines in a multi-line suggestion.", minimum=1, maximum=200)
     waitForIndent: bool = setting(
         True,
-        "No suggestion while the cursor is inside unfinished indentation (spaces short of the "
-        "file's indentation step); it comes at the next step.",
+        "No suggestion while spaces are being typed towards the block's indentation (the "
+        "cursor right after typed spaces, short of the file's indentation step); it comes at "
+        "the next step.",
     )
     syntaxCheck: bool = setting(True, "Reject or trim suggestions that add syntax errors.")
     minChars: int = setting(

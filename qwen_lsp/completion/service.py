@@ -314,11 +314,18 @@ class CompletionService:
         line_end = text.find("\n", cursor)
         line_end = len(text) if line_end < 0 else line_end
         line_before, line_after = text[line_start:cursor], text[cursor:line_end].rstrip("\r")
-        if settings.waitForIndent and inside_indentation(
-            line_before, indent_step(text, line_start)
+        typed = snap.last_insert
+        if (
+            settings.waitForIndent
+            and typed is not None
+            and typed[0] == query.offset
+            and typed[1].strip(" ") == ""
+            and inside_indentation(line_before, indent_step(text, line_start))
         ):
-            # Spaces typed one at a time towards the block's indentation: a suggestion now
-            # would be placed at the wrong column and replaced at the next space.
+            # The user is typing spaces towards the block's indentation (the last change put
+            # them at the cursor): a suggestion now would sit at the wrong column and be
+            # replaced at the next space. Continuation lines, comments and first requests in
+            # a document are aligned wherever they are: those get suggestions.
             self.stats.waited_for_indent += 1
             return None
         model = self.load(language.id, query.settings, query.listener, [query.root])

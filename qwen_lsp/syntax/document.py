@@ -34,6 +34,9 @@ class Snapshot:
     language: Language | None
     buffer: TextBuffer
     tree: ts.Tree | None
+    # The text the version's change inserted and the byte offset where it ends, when that
+    # change was one pure insertion (a keystroke); None otherwise.
+    last_insert: tuple[int, str] | None = None
 
     @property
     def text(self) -> str:
@@ -74,6 +77,7 @@ class Document:
         self.cache: dict[str, tuple[Any, ...]] = {}
         # Counts every applied change, even when a client repeats a version number.
         self.revision = 0
+        self.last_insert: tuple[int, str] | None = None
         self._parse(full=True)
 
     # -- parsing -----------------------------------------------------------------------
@@ -109,14 +113,17 @@ class Document:
     def apply(self, edits: Iterable[TextEdit], version: int | None = None) -> None:
         """Apply client changes in order, editing the tree, then re-parse once."""
         needs_full = self.tree is None
+        inserts: list[tuple[int, str] | None] = []
         for edit in edits:
             if edit.start is None or edit.end is None:
                 self.buffer = TextBuffer.from_text(edit.text)
                 needs_full = True
+                inserts.append(None)
                 continue
             (a, b, new_end, p0, p1, p2) = self.buffer.apply_lsp_edit(
                 edit.start[0], edit.start[1], edit.end[0], edit.end[1], edit.text, self.encoding
             )
+            inserts.append((new_end, edit.text) if a == b else None)
             if self.tree is not None and not needs_full:
                 self.tree.edit(
                     start_byte=a,
@@ -126,6 +133,7 @@ class Document:
                     old_end_point=(p1.row, p1.column),
                     new_end_point=(p2.row, p2.column),
                 )
+        self.last_insert = inserts[0] if len(inserts) == 1 else None
         if version is not None:
             self.version = version
         self.revision += 1
@@ -145,7 +153,9 @@ class Document:
     def snapshot(self) -> Snapshot:
         """An immutable copy for work off the event loop."""
         tree = self.tree.copy() if self.tree is not None else None
-        return Snapshot(self.uri, self.version, self.language, self.buffer.copy(), tree)
+        return Snapshot(
+            self.uri, self.version, self.language, self.buffer.copy(), tree, self.last_insert
+        )
 
     def point(self, line: int, character: int) -> Point:
         """Tree-sitter point of an LSP position in this document's encoding."""

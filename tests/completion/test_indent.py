@@ -50,3 +50,19 @@ def test_only_lines_before_the_cursor_vote() -> None:
 )
 def test_inside_unfinished_indentation(before: str, step: int, inside: bool) -> None:
     assert inside_indentation(before, step) is inside
+
+
+def test_a_document_remembers_a_lone_insertion_as_its_last_change() -> None:
+    from qwen_lsp.syntax.document import Document, TextEdit
+    from qwen_lsp.syntax.languages import default_registry
+
+    doc = Document("file:///a.py", "def f():\n", 1, default_registry().by_id("python"))
+    assert doc.snapshot().last_insert is None  # opened, nothing typed
+    doc.apply([TextEdit(" ", (1, 0), (1, 0))], 2)
+    assert doc.snapshot().last_insert == (len("def f():\n "), " ")
+    doc.apply([TextEdit("x", (1, 0), (1, 1))], 3)  # a replacement, not an insertion
+    assert doc.snapshot().last_insert is None
+    doc.apply([TextEdit("a", (1, 1), (1, 1)), TextEdit("b", (1, 2), (1, 2))], 4)
+    assert doc.snapshot().last_insert is None  # several edits at once
+    doc.set_text("y = 1\n", 5)
+    assert doc.snapshot().last_insert is None

@@ -135,22 +135,34 @@ async def _model_info(client: LanguageClient) -> dict:
     )
 
 
-async def test_no_suggestion_inside_unfinished_indentation(client: LanguageClient):
-    """Spaces typed towards a 4-space block get nothing (no model run, not even a load); the
-    suggestion comes once the indentation is whole."""
+async def test_no_suggestion_while_spaces_are_typed_towards_the_indentation(
+    client: LanguageClient,
+):
+    """Spaces typed one by one towards a 4-space block get nothing (no model run, not even a
+    load); the suggestion comes once the indentation is whole."""
     uri = "file:///tmp/qwen-lsp-e2e/indent.py"
-    open_doc(client, uri, SOURCE[:-4] + "  ")
+    open_doc(client, uri, SOURCE[:-4])
+    change_doc(client, uri, 2, (5, 0), (5, 0), " ")
+    change_doc(client, uri, 3, (5, 1), (5, 1), " ")
     result = await client.text_document_inline_completion_async(_inline_params(uri, 5, 2))
     assert not result.items
     info = await _model_info(client)
     assert info["waited_for_indent"] == 1 and info["loaded"] == []
-    change_doc(client, uri, 2, (5, 2), (5, 2), "  ")
+    change_doc(client, uri, 4, (5, 2), (5, 2), "  ")
     result = await client.text_document_inline_completion_async(_inline_params(uri, 5, 4))
-    assert result.items and result.items[0].insert_text == _engine_text(
-        uri, SOURCE, 5, 4, FIXTURE
-    )
+    assert result.items and result.items[0].insert_text == _engine_text(uri, SOURCE, 5, 4, FIXTURE)
     info = await _model_info(client)
     assert info["waited_for_indent"] == 1 and info["loaded"]
+
+
+async def test_a_column_nobody_is_typing_towards_gets_a_suggestion(client: LanguageClient):
+    """The same column reached otherwise (a continuation line, a file just opened) is not
+    indentation being typed: the model runs."""
+    uri = "file:///tmp/qwen-lsp-e2e/aligned.py"
+    open_doc(client, uri, SOURCE[:-4] + "  ")
+    await client.text_document_inline_completion_async(_inline_params(uri, 5, 2))
+    info = await _model_info(client)
+    assert info["waited_for_indent"] == 0 and info["loaded"]
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND))
@@ -162,7 +174,8 @@ async def eager_client(lsp_client: LanguageClient):
 
 async def test_the_indentation_wait_can_be_turned_off(eager_client: LanguageClient):
     uri = "file:///tmp/qwen-lsp-e2e/indent.py"
-    open_doc(eager_client, uri, SOURCE[:-4] + "  ")
+    open_doc(eager_client, uri, SOURCE[:-4])
+    change_doc(eager_client, uri, 2, (5, 0), (5, 0), "  ")
     await eager_client.text_document_inline_completion_async(_inline_params(uri, 5, 2))
     info = await _model_info(eager_client)
     assert info["waited_for_indent"] == 0 and info["loaded"]
