@@ -45,6 +45,8 @@ class KVCache:
     # Shared buffers (a fused graph): positions the buffers hold; ``length`` of them are valid.
     # None: each buffer is exactly ``length`` long and a step makes new ones.
     capacity: int | None = None
+    # Whatever owns the memory these buffers view (rows kept by ``DecoderSession.keep_rows``).
+    owners: tuple[object, ...] = ()
 
     @property
     def shared(self) -> bool:
@@ -61,7 +63,7 @@ class KVCache:
         if length >= self.length:
             return self
         if self.capacity is not None:
-            return KVCache(self.layers, length, self.capacity)
+            return KVCache(self.layers, length, self.capacity, self.owners)
         layers = []
         for k, v in self.arrays():
             layers.append(
@@ -238,6 +240,26 @@ class DecoderSession:
             layers.append((parts[0], parts[1]))
         return KVCache(layers, total), mask
 
+    def keep_rows(self, cache: KVCache, rows: list[int]) -> KVCache:
+        """A shared batch cache reduced to ``rows`` (increasing): their keys and values move
+        up to the first ``len(rows)`` rows in place and the result views those, so finished
+        sequences stop costing a step anything."""
+        if cache.capacity is None:
+            raise ValueError("only shared buffers can drop rows")
+        layers = []
+        for key, value in cache.arrays():
+            for new, old in enumerate(rows):
+                if new != old:
+                    key[new] = key[old]
+                    value[new] = value[old]
+            layers.append(
+                (
+                    ort.OrtValue.ortvalue_from_numpy(key[: len(rows)]),
+                    ort.OrtValue.ortvalue_from_numpy(value[: len(rows)]),
+                )
+            )
+        return KVCache(layers, cache.length, cache.capacity, (cache.layers, cache.owners))
+
     def _grown(self, cache: KVCache, needed: int) -> KVCache:
         """A shared cache copied into buffers that hold ``needed`` positions."""
         batch = cache.layers[0][0].shape()[0]
@@ -295,7 +317,7 @@ class DecoderSession:
         last = logits if all_logits else np.array(logits[:, -1, :], dtype=np.float32)
         length = past.length + input_ids.shape[1]
         if past.capacity is not None:
-            return last, KVCache(past.layers, length, past.capacity)
+            return last, KVCache(past.layers, length, past.capacity, past.owners)
         layers = [(outputs[1 + 2 * i], outputs[2 + 2 * i]) for i in range(self.num_layers)]
         return last, KVCache(layers, length)
 

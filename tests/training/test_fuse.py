@@ -196,3 +196,36 @@ def test_a_graph_it_cannot_fuse_is_refused_clearly(
     shutil.copytree(modules["fused_shipped"], tmp_path / "again")
     with pytest.raises(FuseError):
         fuse_module(tmp_path / "again")  # already fused: no MatMulNBits q_proj
+
+
+def test_sequences_that_finish_early_leave_the_batch_and_the_rest_go_on_unchanged(
+    modules: dict[str, Path],
+) -> None:
+    plain, fused = _load(modules["plain"]), _load(modules["fused"])
+    prompts = [_prompt(fused, n, 40 + n) for n in (50, 310, 120, 75)]
+    lengths = [30, 3, 17, 8]  # rows drop out after 3, 8 and 17 steps, in a shuffled order
+    alone = [
+        generate(plain.session, plain.tokenizer, GenerationRequest(p, n, ignore_eos=True))[0]
+        for p, n in zip(prompts, lengths, strict=True)
+    ]
+    states, caches, firsts = [], [], []
+    for p, n in zip(prompts, lengths, strict=True):
+        first, kv = prefill(fused.session, p, reserve=n + 1)
+        states.append(SequenceState(GenerationRequest(p, n, ignore_eos=True), fused.tokenizer))
+        caches.append(kv)
+        firsts.append(first)
+    steps: list[int] = []
+    forward = fused.session.forward
+
+    def counting(input_ids, *args, **kwargs):  # type: ignore[no-untyped-def]
+        steps.append(input_ids.shape[0])
+        return forward(input_ids, *args, **kwargs)
+
+    fused.session.forward = counting  # type: ignore[method-assign]
+    try:
+        decode(fused.session, states, caches, firsts)
+    finally:
+        del fused.session.forward
+    assert [s.tokens for s in states] == [a.tokens for a in alone]
+    # Each step ran only the sequences still going: 4 rows, then 3, 2 and 1.
+    assert steps == [4] * 2 + [3] * 5 + [2] * 9 + [1] * 13
