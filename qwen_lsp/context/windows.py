@@ -2,7 +2,8 @@
 when that one line is over the budget).
 
 Windows are *sticky*: while the previous window start still fits, it is kept, so that the
-prompt's beginning does not move with every keystroke and the KV prefix cache keeps it.
+prompt's beginning does not move with every keystroke and the KV prefix cache keeps it; when
+it must move, it moves a quarter of the budget further, so that it stays put again for a while.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ _CHARS_PER_TOKEN = 3.2
 # More than this many characters per token is not seen in practice: a longer text is cut
 # without tokenizing it whole first (a multi-megabyte line costs no full tokenization).
 _MAX_CHARS_PER_TOKEN = 64
+# When a sticky prefix window must move, it moves on until this share of its budget is free.
+_SLACK = 0.25
 
 
 @dataclass
@@ -101,6 +104,11 @@ def cut_windows(
     ):
         # Keep the old start if it still fits: the prompt's beginning stays put.
         start = _fit_prefix(lines, previous.start_line, cursor_line, prefix_budget, count)
+        if start != previous.start_line:
+            # It has to move (the text grew past the budget): move it on to a quarter of
+            # the budget below it, so that the lines typed next fit without moving it (and
+            # re-running the whole prompt) again at every line.
+            start = _fit_prefix(lines, start, cursor_line, int(prefix_budget * (1 - _SLACK)), count)
     else:
         start = _fit_prefix(lines, first_guess, cursor_line, prefix_budget, count)
     prefix = "".join(lines[start:])
