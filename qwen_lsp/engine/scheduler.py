@@ -204,6 +204,14 @@ class Scheduler:
         t0 = time.perf_counter()
         decode(model.session, states, caches, logits)
         decode_s = time.perf_counter() - t0
+        log.debug(
+            "batch of %d: prefill %.0f ms (%d new tokens), decode %.0f ms (%d tokens)",
+            len(live),
+            sum(t[1] for t in timings) * 1000,
+            sum(len(j.request.prompt) - t[0] for j, t in zip(live, timings, strict=True)),
+            decode_s * 1000,
+            sum(len(s.tokens) for s in states),
+        )
         for job, state, (reused, prefill_s) in zip(live, states, timings, strict=True):
             if state.finish_reason == "cancelled" or job.cancel_event.is_set():
                 self._finish_cancelled(job)
