@@ -135,12 +135,18 @@ class DecoderSession:
         metadata = self.session.get_modelmeta().custom_metadata_map
         self.shared_kv = metadata.get(KV_CACHE_METADATA) == "shared"
         self._check_layout()
-        # One token of one sequence (a keystroke's decode) runs faster on one thread than on
-        # two here (174 vs 150 tokens/s, bench/completion.py --llamacpp): too little work per
-        # step to share. A second session of the same graph takes those steps; prefill and
-        # batches keep every core.
+        # On a plain graph, one token of one sequence (a keystroke's decode) runs faster on one
+        # thread than on two here (174 vs 150 tokens/s, bench/completion.py --llamacpp): too
+        # little work per step to share, so a second session of the same graph takes those
+        # steps. A fused graph has fewer, larger ops and two threads win there (3.1 vs 3.4 ms
+        # a step at 512 tokens of context, 4.2 vs 4.6 at 1,100): no second session.
         self._step_session: ort.InferenceSession | None = None
-        if not threads and physical_cores() > 1 and self.providers == ["CPUExecutionProvider"]:
+        if (
+            not threads
+            and not self.shared_kv
+            and physical_cores() > 1
+            and self.providers == ["CPUExecutionProvider"]
+        ):
             options.intra_op_num_threads = 1
             options.enable_cpu_mem_arena = False  # one token's buffers: small, no arena to keep
             self._step_session = ort.InferenceSession(
