@@ -113,7 +113,10 @@ def fuse_decoder(
     if not layers or layers != list(range(len(layers))):
         raise FuseError("no model.layers.{i} weights (was it exported by export.py?)")
     if "model.layers.0.self_attn.q_proj.weight" not in nbits or "lm_head.weight" not in nbits:
-        raise FuseError("the projections are not MatMulNBits (fuse an int4 model)")
+        raise FuseError(
+            "the projections are not separate MatMulNBits: fuse takes an int4 model that is not "
+            "fused yet"
+        )
     if any(name.endswith(".bias") for name in inits) or any(
         len(n.input) > 5 and n.input[5] for n in nbits.values()
     ):
@@ -539,7 +542,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("module", type=Path, help="a module folder with an int4 model")
     args = parser.parse_args()
-    print(json.dumps(fuse_module(args.module), indent=2))
+    try:
+        report = fuse_module(args.module)
+    except FuseError as exc:
+        raise SystemExit(f"qwen_lsp.training.fuse: {args.module}: not fused: {exc}") from None
+    except (OSError, KeyError, ValueError) as exc:
+        raise SystemExit(
+            f"qwen_lsp.training.fuse: {args.module}: not a module folder with an int4 model "
+            f"({type(exc).__name__}: {exc})"
+        ) from None
+    print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":

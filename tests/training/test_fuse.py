@@ -229,3 +229,21 @@ def test_sequences_that_finish_early_leave_the_batch_and_the_rest_go_on_unchange
     assert [s.tokens for s in states] == [a.tokens for a in alone]
     # Each step ran only the sequences still going: 4 rows, then 3, 2 and 1.
     assert steps == [4] * 2 + [3] * 5 + [2] * 9 + [1] * 13
+
+
+def test_the_command_line_says_what_is_wrong(modules: dict[str, Path], tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    for folder, words in (
+        (tmp_path / "missing", "not a module folder"),
+        (modules["fused_shipped"], "not fused yet"),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "qwen_lsp.training.fuse", str(folder)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode != 0 and words in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
