@@ -170,6 +170,7 @@ class Scheduler:
         model = batch[0].model
         model.touch()
         states, caches, logits, live, timings = [], [], [], [], []
+        slots: set[str | None] = {None}
         for job in batch:
             if job.cancel_event.is_set():
                 self._finish_cancelled(job)
@@ -178,7 +179,12 @@ class Scheduler:
             self.stats.queue_wait_ms.append((job.started - job.submitted) * 1000)
             del self.stats.queue_wait_ms[:-1000]
             req = job.request
-            reuse = model.prefix_cache.lookup(req.cache_key, req.prompt)
+            # Two live jobs of one prefix-cache slot in a batch (callers that do not group
+            # them): with shared buffers the second one's prefill would write into the first
+            # one's KV, so only the first uses the slot.
+            slot = req.cache_key if req.cache_key not in slots else None
+            slots.add(req.cache_key)
+            reuse = model.prefix_cache.lookup(slot, req.prompt)
             t0 = time.perf_counter()
             first, kv = prefill(
                 model.session,
@@ -190,7 +196,7 @@ class Scheduler:
             if job.cancel_event.is_set():
                 self._finish_cancelled(job)
                 continue
-            model.prefix_cache.store(req.cache_key, req.prompt, kv)
+            model.prefix_cache.store(slot, req.prompt, kv)
             states.append(SequenceState(req, model.tokenizer))
             caches.append(kv)
             logits.append(first)

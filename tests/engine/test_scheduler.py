@@ -120,3 +120,48 @@ def test_without_requests_on_their_way_a_job_starts_at_once(model):
         assert scheduler.stats.batches == 2
     finally:
         scheduler.close()
+
+
+def test_two_jobs_of_one_cache_slot_in_one_batch_do_not_share_a_buffer():
+    """Ungrouped jobs of one document decoded together (the embedded module: a fused graph,
+    whose prefix-cache entry is the very buffer a reuse writes into): the second one's
+    prefill must not overwrite the first one's keys and values."""
+    from qwen_lsp.engine.generate import generate, prefill
+
+    loaded = ModelRegistry().get(REPO / "qwen_lsp" / "models" / "python")
+    assert loaded.session.shared_kv
+    tok = loaded.tokenizer
+    base = tok.encode("import os\nimport sys\n\n\ndef main(argv):\n    " * 6)
+    first = base + tok.encode(
+        'path = os.path.join(argv[1], "data")\n    with open(path) as fh:\n        '
+    )
+    second = base + tok.encode(
+        "total = 0\n    for arg in argv[1:]:\n        total += int(arg)\n    "
+    )
+    # What each should get: the first reuses the slot's prefix (the warm-up's prompt), the
+    # second runs whole (the same paths as in the batch, so the same int8 roundings).
+    _, warm_kv = prefill(loaded.session, [*base, 7], reserve=3)
+    want = [
+        generate(
+            loaded.session,
+            tok,
+            GenerationRequest(first, 16, ignore_eos=True),
+            warm_kv.truncated(len(base)),
+        )[0].tokens,
+        generate(loaded.session, tok, GenerationRequest(second, 16, ignore_eos=True))[0].tokens,
+    ]
+    assert want[0] != want[1]
+    scheduler = Scheduler(batch_wait=0.2)
+    try:
+        scheduler.submit(loaded, GenerationRequest([*base, 7], 2, cache_key="doc")).future.result(
+            30
+        )
+        jobs = [
+            scheduler.submit(loaded, GenerationRequest(p, 16, ignore_eos=True, cache_key="doc"))
+            for p in (first, second)
+        ]
+        got = [j.future.result(30).tokens for j in jobs]
+    finally:
+        scheduler.close()
+    assert scheduler.stats.max_batch == 2
+    assert got == want
