@@ -226,7 +226,7 @@ async def bench_typing(
             row = start + k
             for col, ch in enumerate(line_text):
                 session.insert(uri, row, col, ch)
-                ms, source, _suggestion = await session.complete(uri, row, col + 1)
+                ms, source, suggestion = await session.complete(uri, row, col + 1)
                 latencies.setdefault(source, []).append(ms)
                 all_ms.append(ms)
                 if trace is not None:
@@ -235,7 +235,7 @@ async def bench_typing(
                         "source": source,
                         "file": n,
                         "typed": line_text[: col + 1],
-                        "suggestion": _suggestion,
+                        "suggestion": suggestion,
                     }
                     if source in ("model", "none"):
                         row_trace["last"] = (await session.info()).get("last")

@@ -37,6 +37,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.hardening.lsp_pipe import did_change
+
 SUPERSEDED = {-32801, -32800}  # ContentModified, RequestCancelled
 WINDOW_S = 10.0
 
@@ -194,37 +198,14 @@ def _type(client: Client, uri: str, rec: Recorder, stop: float, seed: int, args)
             version += 1
             client.notify(
                 "textDocument/didChange",
-                {
-                    "textDocument": {"uri": uri, "version": version},
-                    "contentChanges": [
-                        {
-                            "range": {
-                                "start": {"line": HEADER.count("\n"), "character": 0},
-                                "end": {"line": line, "character": col},
-                            },
-                            "text": "",
-                        }
-                    ],
-                },
+                did_change(uri, version, (HEADER.count("\n"), 0), (line, col), ""),
             )
             line, col, typed = HEADER.count("\n"), 0, 0
         ch = TYPED[typed]
         typed += 1
         version += 1
         client.notify(
-            "textDocument/didChange",
-            {
-                "textDocument": {"uri": uri, "version": version},
-                "contentChanges": [
-                    {
-                        "range": {
-                            "start": {"line": line, "character": col},
-                            "end": {"line": line, "character": col},
-                        },
-                        "text": ch,
-                    }
-                ],
-            },
+            "textDocument/didChange", did_change(uri, version, (line, col), (line, col), ch)
         )
         if ch == "\n":
             line, col = line + 1, 0

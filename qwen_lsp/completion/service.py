@@ -153,33 +153,21 @@ class CompletionService:
         self.executor: Executor = ThreadPoolExecutor(
             max_workers=2, thread_name_prefix="qwen-complete"
         )
-        self._preparing = 0  # requests between arrival and their job's submission
-        self.scheduler.coming = lambda: self._preparing
 
     # -- the whole path ------------------------------------------------------------------
 
     async def complete(self, query: CompletionQuery) -> Suggestion | None:
         """Complete at the query's cursor; cancelling the awaiting task cancels generation."""
         loop = asyncio.get_running_loop()
-        with self._lock:
-            self._preparing += 1
-        coming = True
-        try:
+        with self.scheduler.expecting():
             prepared = await loop.run_in_executor(self.executor, self.prepare, query)
-            if not isinstance(prepared, Prepared):
-                return prepared
-            if prepared.route == "remote":
-                with self._lock:
-                    self._preparing -= 1
-                coming = False
-                answer = await self.hybrid.run(prepared)
-                if answer is not None:
-                    return self.finish(prepared, answer)
-            job = self.scheduler.submit(prepared.model, prepared.request, group=query.uri)
-        finally:
-            if coming:
-                with self._lock:
-                    self._preparing -= 1
+        if not isinstance(prepared, Prepared):
+            return prepared
+        if prepared.route == "remote":
+            answer = await self.hybrid.run(prepared)
+            if answer is not None:
+                return self.finish(prepared, answer)
+        job = self.scheduler.submit(prepared.model, prepared.request, group=query.uri)
         try:
             result = await asyncio.wrap_future(job.future)
         except asyncio.CancelledError:

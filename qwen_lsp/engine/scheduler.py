@@ -10,7 +10,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
 from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 
@@ -68,8 +68,8 @@ class Scheduler:
         self.idle_check = idle_check
         # Requests still being prepared (prompt windows, context) will be submitted in a
         # moment: the worker waits for them, up to ``coming_wait`` seconds, so that they join
-        # this batch instead of queueing behind its whole decode. The service sets this.
-        self.coming: Callable[[], int] = lambda: 0
+        # this batch instead of queueing behind its whole decode (see :meth:`expecting`).
+        self._coming = 0
         self.coming_wait = coming_wait
         self._queue: queue.Queue[Job] = queue.Queue()
         self._groups: dict[str, Job] = {}
@@ -95,6 +95,18 @@ class Scheduler:
             self.stats.jobs += 1
         self._queue.put(job)
         return job
+
+    @contextlib.contextmanager
+    def expecting(self) -> Iterator[None]:
+        """Tell the worker that a job is on its way while the block runs (a request being
+        prepared); a batch it starts meanwhile waits for it."""
+        with self._lock:
+            self._coming += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._coming -= 1
 
     def close(self) -> None:
         """Stop the worker (pending jobs are cancelled)."""
@@ -122,7 +134,7 @@ class Scheduler:
             deadline = started + self.batch_wait
             later: list[Job] = []
             while len(batch) < self.max_batch:
-                if self.coming() > 0:
+                if self._coming > 0:
                     # Look again every 10 ms while requests are on their way, up to the cap.
                     deadline = max(
                         deadline, min(started + self.coming_wait, time.perf_counter() + 0.01)
@@ -135,7 +147,7 @@ class Scheduler:
                         else self._queue.get_nowait()
                     )
                 except queue.Empty:
-                    if self.coming() > 0 and time.perf_counter() < started + self.coming_wait:
+                    if self._coming > 0 and time.perf_counter() < started + self.coming_wait:
                         continue
                     break
                 if job is None:

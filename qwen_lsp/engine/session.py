@@ -19,7 +19,7 @@ import logging
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import onnxruntime as ort
@@ -45,7 +45,9 @@ class KVCache:
     # Shared buffers (a fused graph): positions the buffers hold; ``length`` of them are valid.
     # None: each buffer is exactly ``length`` long and a step makes new ones.
     capacity: int | None = None
-    # Whatever owns the memory these buffers view (rows kept by ``DecoderSession.keep_rows``).
+    # Whatever owns the memory these buffers view (rows kept by ``DecoderSession.keep_rows``:
+    # an OrtValue over a numpy view does not keep the original buffers alive). Copies of this
+    # cache with another length (``dataclasses.replace``) carry it along.
     owners: tuple[object, ...] = ()
 
     @property
@@ -63,7 +65,7 @@ class KVCache:
         if length >= self.length:
             return self
         if self.capacity is not None:
-            return KVCache(self.layers, length, self.capacity, self.owners)
+            return replace(self, length=length)
         layers = []
         for k, v in self.arrays():
             layers.append(
@@ -323,7 +325,7 @@ class DecoderSession:
         last = logits if all_logits else np.array(logits[:, -1, :], dtype=np.float32)
         length = past.length + input_ids.shape[1]
         if past.capacity is not None:
-            return last, KVCache(past.layers, length, past.capacity, past.owners)
+            return last, replace(past, length=length)
         layers = [(outputs[1 + 2 * i], outputs[2 + 2 * i]) for i in range(self.num_layers)]
         return last, KVCache(layers, length)
 

@@ -301,6 +301,11 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
+def file_entry(path: Path) -> dict[str, Any]:
+    """A manifest's record of one file: its SHA-256 and size."""
+    return {"sha256": sha256_file(path), "size": path.stat().st_size}
+
+
 def write_manifest(
     module_dir: str | Path,
     *,
@@ -344,7 +349,7 @@ def write_manifest(
         },
         "stop_tokens": ["<|endoftext|>", "<|fim_pad|>", "<|file_sep|>"],
         "quantization": quantization,
-        "files": {f: {"sha256": sha256_file(d / f), "size": (d / f).stat().st_size} for f in files},
+        "files": {f: file_entry(d / f) for f in files},
         "license": license,
         "description": description,
     }

@@ -41,8 +41,9 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from ..engine.session import KV_CACHE_METADATA
+
 MS = "com.microsoft"
-KV_CACHE_METADATA = "qwen_lsp.kv_cache"
 # Which concatenated weights hold which original ones, and their widths (JSON), so that
 # ``module.state_dict_from_onnx`` can give the trainable weights back (fine-tuning starts there).
 FUSED_PARTS_METADATA = "qwen_lsp.fused_parts"
@@ -209,6 +210,22 @@ def fuse_decoder(
             frontier = nxt
         raise FuseError(f"no per-head norm after {projection}")
 
+    def rms_norm(x: str, weight_name: str, out: str, skip: str | None = None) -> str:
+        """RMSNorm of ``x`` into ``out``; with ``skip``, of ``x + skip`` (one fused op).
+        Returns what was normalized (the residual stream from there on)."""
+        if skip is None:
+            node("SimplifiedLayerNormalization", [x, weight_name], [out], axis=-1, epsilon=rms_eps)
+            return x
+        summed = out + ".residual"
+        node(
+            "SkipSimplifiedLayerNormalization",
+            [x, skip, weight_name],
+            [out, "", "", summed],
+            MS,
+            epsilon=rms_eps,
+        )
+        return summed
+
     fused_parts: dict[str, list[tuple[str, int]]] = {}
 
     def matmul(x: str, parts: list[str], out: str, fused_name: str = "") -> list[str]:
@@ -278,35 +295,13 @@ def fuse_decoder(
     for i in layers:
         p = f"model.layers.{i}."
         normed = f"l{i}.in_norm"
-        if pending is None:
-            node(
-                "SimplifiedLayerNormalization",
-                [
-                    residual,
-                    norm_before(
-                        p + "self_attn.q_proj.weight", hidden_size, p + "input_layernorm.weight"
-                    ),
-                ],
-                [normed],
-                axis=-1,
-                epsilon=rms_eps,
-            )
+        in_weight = norm_before(
+            p + "self_attn.q_proj.weight", hidden_size, p + "input_layernorm.weight"
+        )
+        if pending is None:  # the first layer: the embedding alone
+            residual = rms_norm(residual, in_weight, normed)
         else:
-            summed = f"l{i}.residual"
-            node(
-                "SkipSimplifiedLayerNormalization",
-                [
-                    pending,
-                    residual,
-                    norm_before(
-                        p + "self_attn.q_proj.weight", hidden_size, p + "input_layernorm.weight"
-                    ),
-                ],
-                [normed, "", "", summed],
-                MS,
-                epsilon=rms_eps,
-            )
-            residual = summed
+            residual = rms_norm(pending, in_weight, normed, skip=residual)
         q, k, v = matmul(
             normed,
             [p + f"self_attn.{x}_proj.weight" for x in "qkv"],
@@ -316,20 +311,10 @@ def fuse_decoder(
         for name, shape, out in ((q, q_shape, f"l{i}.q_normed"), (k, kv_shape, f"l{i}.k_normed")):
             which = "q" if out.endswith("q_normed") else "k"
             node("Reshape", [name, heads_shape], [name + ".heads"])
-            node(
-                "SimplifiedLayerNormalization",
-                [
-                    name + ".heads",
-                    norm_after(
-                        p + f"self_attn.{which}_proj.weight",
-                        head_dim,
-                        p + f"self_attn.{which}_norm.weight",
-                    ),
-                ],
-                [name + ".heads_normed"],
-                axis=-1,
-                epsilon=rms_eps,
+            head_weight = norm_after(
+                p + f"self_attn.{which}_proj.weight", head_dim, p + f"self_attn.{which}_norm.weight"
             )
+            rms_norm(name + ".heads", head_weight, name + ".heads_normed")
             node("Reshape", [name + ".heads_normed", shape], [out])
         node(
             "GroupQueryAttention",
@@ -355,21 +340,10 @@ def fuse_decoder(
         )
         (attn_out,) = matmul(f"l{i}.attn", [p + "self_attn.o_proj.weight"], f"l{i}.o")
         post = f"l{i}.post_norm"
-        summed = f"l{i}.attn_residual"
-        node(
-            "SkipSimplifiedLayerNormalization",
-            [
-                attn_out,
-                residual,
-                norm_before(
-                    p + "mlp.gate_proj.weight", hidden_size, p + "post_attention_layernorm.weight"
-                ),
-            ],
-            [post, "", "", summed],
-            MS,
-            epsilon=rms_eps,
+        post_weight = norm_before(
+            p + "mlp.gate_proj.weight", hidden_size, p + "post_attention_layernorm.weight"
         )
-        residual = summed
+        residual = rms_norm(attn_out, post_weight, post, skip=residual)
         gate, up = matmul(
             post,
             [p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"],
@@ -392,12 +366,10 @@ def fuse_decoder(
         ],
         ["last_hidden"],
     )
-    node(
-        "SimplifiedLayerNormalization",
-        ["last_hidden", norm_before("lm_head.weight", hidden_size, "model.norm.weight")],
-        ["last_normed"],
-        axis=-1,
-        epsilon=rms_eps,
+    rms_norm(
+        "last_hidden",
+        norm_before("lm_head.weight", hidden_size, "model.norm.weight"),
+        "last_normed",
     )
     matmul("last_normed", ["lm_head.weight"], "logits")
 
@@ -453,15 +425,12 @@ def exact_copy(src: str | Path, dst: str | Path) -> Path:
 
 def _stage(module_dir: Path, model: Path, dst: Path) -> Path:
     """A copy of the module with ``model`` as its graph (manifest hashes updated)."""
-    from .export import sha256_file
+    from .export import file_entry
 
     shutil.copytree(module_dir, dst)
     manifest = json.loads((module_dir / "model.json").read_text())
     shutil.copy(model, dst / manifest["model"])
-    manifest["files"][manifest["model"]] = {
-        "sha256": sha256_file(dst / manifest["model"]),
-        "size": (dst / manifest["model"]).stat().st_size,
-    }
+    manifest["files"][manifest["model"]] = file_entry(dst / manifest["model"])
     (dst / "model.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return dst
 

@@ -24,6 +24,7 @@ import torch
 from onnx import numpy_helper
 
 from qwen_lsp.training.export import export_onnx, logits_parity, write_manifest
+from qwen_lsp.training.fuse import FUSED_PARTS_METADATA
 from qwen_lsp.training.model import ModelShape, QwenDecoder
 from qwen_lsp.training.quantize import (
     LM_HEAD_T,
@@ -160,7 +161,7 @@ def state_dict_from_onnx(path: str | Path) -> dict[str, np.ndarray]:
             sd[name] = arr.astype(np.float32)
     # A fused graph (fuse.py) stores q/k/v and gate/up as one weight each: split them back.
     props = {p.key: p.value for p in proto.metadata_props}
-    for fused, parts in json.loads(props.get("qwen_lsp.fused_parts", "{}")).items():
+    for fused, parts in json.loads(props.get(FUSED_PARTS_METADATA, "{}")).items():
         whole = sd.pop(fused)
         start = 0
         for part, width in parts:

@@ -93,15 +93,16 @@ def test_requests_still_being_prepared_join_the_batch(model):
     """A job does not start alone while the service says more requests are on their way: the
     later ones (submitted 30 ms apart, longer than the plain batch wait) join its batch."""
     scheduler = Scheduler(batch_wait=0.002, coming_wait=0.5)
-    coming = [3]
-    scheduler.coming = lambda: coming[0]
     try:
         cases = EXPECTED["single"][:4]
+        on_their_way = [scheduler.expecting() for _ in cases[1:]]
+        for expectation in on_their_way:
+            expectation.__enter__()
         jobs = [scheduler.submit(model, _request(cases[0]))]
-        for case in cases[1:]:
+        for case, expectation in zip(cases[1:], on_their_way, strict=True):
             time.sleep(0.03)
-            coming[0] -= 1
             jobs.append(scheduler.submit(model, _request(case)))
+            expectation.__exit__(None, None, None)
         results = [j.future.result(30) for j in jobs]
         assert [r.tokens for r in results] == [c["new_ids"] for c in cases]
         assert scheduler.stats.batches == 1 and scheduler.stats.max_batch == 4

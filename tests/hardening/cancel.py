@@ -132,21 +132,7 @@ def measure(root: Path, cancels: int = 20, seed: int = 0) -> tuple[CancelReport,
         srv.response(_inline(srv, uri, CURSOR_LINE, 4), 120)  # loads the model
         report.load_ms = (time.perf_counter() - start) * 1000
         # A full decode of a fresh prompt: how long the model works on one request.
-        srv.notify(
-            "textDocument/didChange",
-            {
-                "textDocument": {"uri": uri, "version": 2},
-                "contentChanges": [
-                    {
-                        "range": {
-                            "start": {"line": CURSOR_LINE, "character": 4},
-                            "end": {"line": CURSOR_LINE, "character": 4},
-                        },
-                        "text": "totals = {}\n    ",
-                    }
-                ],
-            },
-        )
+        srv.edit(uri, 2, (CURSOR_LINE, 4), (CURSOR_LINE, 4), "totals = {}\n    ")
         line = CURSOR_LINE + 1
         start = time.perf_counter()
         full = srv.response(_inline(srv, uri, line, 4), 120)
@@ -159,21 +145,7 @@ def measure(root: Path, cancels: int = 20, seed: int = 0) -> tuple[CancelReport,
         for i in range(cancels):
             # A new prompt each time (a different comment above the cursor's function).
             version += 1
-            srv.notify(
-                "textDocument/didChange",
-                {
-                    "textDocument": {"uri": uri, "version": version},
-                    "contentChanges": [
-                        {
-                            "range": {
-                                "start": {"line": 0, "character": 0},
-                                "end": {"line": 0, "character": 0},
-                            },
-                            "text": f"# run {i} {rng.random():.6f}\n",
-                        }
-                    ],
-                },
-            )
+            srv.edit(uri, version, (0, 0), (0, 0), f"# run {i} {rng.random():.6f}\n")
             line += 1
             msg_id = _inline(srv, uri, line, 4)
             sent = time.perf_counter()

@@ -39,6 +39,24 @@ class ServerOutputError(AssertionError):
     """The server wrote something that is not a well-framed JSON-RPC message."""
 
 
+def did_change(
+    uri: str, version: int, start: tuple[int, int], end: tuple[int, int], text: str
+) -> dict[str, Any]:
+    """didChange params for one incremental edit (``start``/``end``: line, character)."""
+    return {
+        "textDocument": {"uri": uri, "version": version},
+        "contentChanges": [
+            {
+                "range": {
+                    "start": {"line": start[0], "character": start[1]},
+                    "end": {"line": end[0], "character": end[1]},
+                },
+                "text": text,
+            }
+        ],
+    }
+
+
 class PipeServer:
     """One server process over stdin/stdout, with a reader thread for its output."""
 
@@ -265,6 +283,17 @@ class PipeServer:
                 }
             },
         )
+
+    def edit(
+        self,
+        uri: str,
+        version: int,
+        start: tuple[int, int],
+        end: tuple[int, int],
+        text: str,
+    ) -> None:
+        """didChange with one incremental edit."""
+        self.notify("textDocument/didChange", did_change(uri, version, start, end, text))
 
     def shutdown(self, timeout: float = 30.0) -> int:
         """shutdown + exit; the exit code."""

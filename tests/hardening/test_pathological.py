@@ -70,24 +70,6 @@ def _requests(srv: PipeServer, uri: str, line: int, character: int) -> dict[str,
     return took
 
 
-def _edit(srv: PipeServer, uri: str, version: int, start, end, text: str) -> None:
-    srv.notify(
-        "textDocument/didChange",
-        {
-            "textDocument": {"uri": uri, "version": version},
-            "contentChanges": [
-                {
-                    "range": {
-                        "start": {"line": start[0], "character": start[1]},
-                        "end": {"line": end[0], "character": end[1]},
-                    },
-                    "text": text,
-                }
-            ],
-        },
-    )
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
     ws = tmp_path_factory.mktemp("patho")
@@ -112,9 +94,9 @@ def test_pathological_file_is_served_in_bounded_time(server, name: str):
     _requests(srv, uri, 0, 5)
     _requests(srv, uri, last_line, 2)
     # Edit at both ends and in the middle (the nesting's depth changes), then ask again.
-    _edit(srv, uri, 2, (0, 0), (0, 0), "# é😀\r\n")
-    _edit(srv, uri, 3, (0, 4000), (0, 4001), "")
-    _edit(srv, uri, 4, (last_line + 1, 0), (last_line + 1, 0), "\x00\rdef tail():\n    pass\n")
+    srv.edit(uri, 2, (0, 0), (0, 0), "# é😀\r\n")
+    srv.edit(uri, 3, (0, 4000), (0, 4001), "")
+    srv.edit(uri, 4, (last_line + 1, 0), (last_line + 1, 0), "\x00\rdef tail():\n    pass\n")
     _requests(srv, uri, 1, 3)
     state = srv.call(
         "workspace/executeCommand",
@@ -133,8 +115,8 @@ def test_a_fifty_megabyte_single_line(server):
     body = "x = '" + "a" * (BIG_LINE_BYTES - 7) + "'\n"
     srv.open(uri, body, 1)
     took = _requests(srv, uri, 0, BIG_LINE_BYTES // 2)
-    _edit(srv, uri, 2, (0, 3), (0, 3), "é")
-    _edit(srv, uri, 3, (0, BIG_LINE_BYTES // 2), (0, BIG_LINE_BYTES // 2 + 10), "😀\n")
+    srv.edit(uri, 2, (0, 3), (0, 3), "é")
+    srv.edit(uri, 3, (0, BIG_LINE_BYTES // 2), (0, BIG_LINE_BYTES // 2 + 10), "😀\n")
     took.update({f"{k} after edits": v for k, v in _requests(srv, uri, 1, 5).items()})
     state = srv.call(
         "workspace/executeCommand",
