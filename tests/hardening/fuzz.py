@@ -807,9 +807,7 @@ def run(
             if server.proc.poll() is not None:
                 raise RuntimeError(f"the server died (exit {server.proc.returncode})")
             if case.chunks:
-                for chunk in case.chunks:
-                    server.write(chunk)
-                    time.sleep(0.002)
+                server.write_split(case.chunks, 0.002)
             else:
                 server.write(case.data)
             if case.pause:

@@ -181,6 +181,18 @@ class PipeServer:
             stdin.write(data)
             stdin.flush()
 
+    def write_split(self, chunks: list[bytes], pause: float) -> None:
+        """Write one message in pieces with a pause between them, holding the pipe: the
+        reader thread's answers to server requests must not land inside the message (a
+        client interleaving messages is not what a split write tests)."""
+        stdin = self.proc.stdin
+        assert stdin is not None
+        with self._write_lock:
+            for chunk in chunks:
+                stdin.write(chunk)
+                stdin.flush()
+                time.sleep(pause)
+
     def send(self, obj: Any) -> None:
         """Write one well-framed message."""
         self.write(frame(dumps(obj)))
