@@ -8,8 +8,9 @@ keeps working when the next call replaces the working tree, and nothing else of 
 Subcommands (``--work`` defaults to ``/tmp/qwen``; everything lives under ``$WORK/<lang>/``):
 
 * ``prepare --lang python|javascript``: corpus (Python: this interpreter's site-packages and
-  standard library; JavaScript: the carried ``.carry/js_corpus``), tokenizer, token files,
-  held-out line-completion tasks.
+  standard library, plus ``--extra-site`` trees such as the carried ``.carry/py_extra.tar.xz``
+  of wheels unpacked on the CPU machine; JavaScript: the carried ``.carry/js_corpus``),
+  tokenizer, token files, held-out line-completion tasks.
 * ``launch --lang L --minutes M``: detached training that stops itself M minutes from now, plus a
   detached watcher that evaluates each checkpoint (HumanEval infilling for Python, held-out line
   completion for both) into ``eval_curve.jsonl``.
@@ -119,6 +120,7 @@ def cmd_prepare(args: argparse.Namespace) -> dict[str, Any]:
     from qwen_lsp.training.corpus import (
         build_corpus,
         python_environment_sources,
+        python_site_packages,
         python_stdlib,
         read_corpus,
     )
@@ -134,10 +136,13 @@ def cmd_prepare(args: argparse.Namespace) -> dict[str, Any]:
     report: dict[str, Any] = {"lang": args.lang, "smoke": args.smoke}
     he = _humaneval_path(args)
     if args.lang == "python":
+        extra = [_unpack_site(Path(x), d / "extra_site") for x in args.extra_site or []]
         if args.smoke:
             sources = [s for s in python_stdlib() if s.name.removeprefix("stdlib-") in SMOKE_STDLIB]
+            sources += python_site_packages(extra)
         else:
-            sources = python_environment_sources()
+            sources = python_environment_sources(extra)
+        report["extra_site"] = [str(x) for x in args.extra_site or []]
         _log(
             f"python: {len(sources)} packages, {sum(len(s.files) for s in sources)} candidate files"
         )
@@ -227,6 +232,30 @@ def cmd_prepare(args: argparse.Namespace) -> dict[str, Any]:
     report["seconds"] = round(time.time() - t0, 1)
     (d / "prepare.json").write_text(json.dumps(report, indent=1))
     return report
+
+
+def _unpack_site(src: Path, dest_root: Path) -> Path:
+    """A site-packages-like tree (``*.dist-info`` with METADATA and RECORD) given as a folder
+    or as a ``.tar.xz`` of one (unpacked under ``dest_root``, since carried files are read-only
+    and the next call replaces them)."""
+    if src.is_dir():
+        return src
+    if not src.exists():
+        raise SystemExit(f"no extra site tree at {src}")
+    import tarfile
+
+    dest = dest_root / src.name.split(".")[0]
+    if not dest.exists():
+        tmp = dest.with_name(dest.name + ".part")
+        shutil.rmtree(tmp, ignore_errors=True)
+        with tarfile.open(src) as tar:
+            tar.extractall(tmp, filter="data")
+        tmp.rename(dest)
+    inner = [p for p in dest.iterdir() if p.is_dir()]
+    # A tar of the folder itself holds one top-level directory: the site is inside it.
+    if len(inner) == 1 and not any(dest.glob("*.dist-info")):
+        return inner[0]
+    return dest
 
 
 def _humaneval_path(args: argparse.Namespace) -> Path | None:
@@ -1033,6 +1062,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--heldout-fraction", type=float, default=0.03)
     p.add_argument("--workers", type=int, default=None)
     p.add_argument("--js-corpus", default=str(REPO / ".carry" / "js_corpus"))
+    p.add_argument(
+        "--extra-site",
+        action="append",
+        help="Python only: another site-packages tree (folder or .tar.xz) to add to the corpus",
+    )
     p.add_argument("--humaneval", default=None)
     p.add_argument(
         "--tokenizer", default=None, help="reuse this tokenizer.json (resume on another machine)"

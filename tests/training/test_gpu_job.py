@@ -78,3 +78,75 @@ def test_smoke_chain(tmp_path: Path) -> None:
     fin = json.loads((work / "python" / "finalize.json").read_text())
     assert fin["report"]["onnx_vs_torch"]["max_abs_diff_cached"] < 1e-3
     assert "spm" in fin["evals"]["torch"]
+
+
+def _site_tar(tmp_path: Path) -> Path:
+    """A one-distribution site-packages tree, packed like ``.carry/py_extra.tar.xz``."""
+    import tarfile
+    import textwrap
+
+    site = tmp_path / "py_extra"
+    pkg, info = site / "tidyqueue", site / "tidyqueue-1.2.dist-info"
+    pkg.mkdir(parents=True)
+    info.mkdir()
+    body = textwrap.dedent(
+        '''
+        """A small bounded queue."""
+
+
+        class TidyQueue:
+            """First in, first out, with a capacity."""
+
+            def __init__(self, capacity: int) -> None:
+                self.capacity = capacity
+                self.items: list[object] = []
+
+            def push(self, item: object) -> bool:
+                """Add ``item`` unless the queue is full."""
+                if len(self.items) >= self.capacity:
+                    return False
+                self.items.append(item)
+                return True
+        '''
+    )
+    (pkg / "__init__.py").write_text(body)
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: tidyqueue\nVersion: 1.2\nLicense-Expression: MIT\n"
+    )
+    (info / "RECORD").write_text(
+        "tidyqueue/__init__.py,,\ntidyqueue-1.2.dist-info/METADATA,,\n"
+        "tidyqueue-1.2.dist-info/RECORD,,\n"
+    )
+    tar_path = tmp_path / "py_extra.tar.xz"
+    with tarfile.open(tar_path, "w:xz") as tar:
+        tar.add(site, arcname="py_extra")
+    return tar_path
+
+
+def test_prepare_adds_a_carried_site_tree(tmp_path: Path) -> None:
+    """``prepare --extra-site X.tar.xz``: the carried distributions join the Python corpus with
+    their licence read from their own metadata."""
+    work = tmp_path / "work"
+    job = [sys.executable, str(REPO / "qwen_lsp" / "training" / "gpu_job.py"), "--work", str(work)]
+    tar_path = _site_tar(tmp_path)
+    cmd = [*job, "prepare", "--lang", "python", "--smoke", "--extra-site", str(tar_path)]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=REPO)
+    assert r.returncode == 0, r.stdout + r.stderr
+    manifest = json.loads((work / "python" / "corpus" / "manifest.json").read_text())
+    packages = manifest["packages"]
+    entry = (packages if isinstance(packages, dict) else {p["name"]: p for p in packages})[
+        "tidyqueue"
+    ]
+    assert entry["license_ok"] and entry["files"] == 1 and entry["version"] == "1.2"
+    corpus = work / "python" / "corpus"
+    texts = [
+        json.loads(line)
+        for name in ("train.jsonl", "heldout.jsonl")
+        if (corpus / name).exists()
+        for line in (corpus / name).read_text().splitlines()
+    ]
+    assert any("class TidyQueue" in rec["text"] for rec in texts)
+    # A missing tree is a clear error, not a corpus without it.
+    cmd[-1] = str(tmp_path / "absent.tar.xz")
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=REPO)
+    assert r.returncode != 0 and "no extra site tree" in r.stderr
