@@ -41,8 +41,6 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from ..engine.session import KV_CACHE_METADATA
-
 MS = "com.microsoft"
 # Which concatenated weights hold which original ones, and their widths (JSON), so that
 # ``module.state_dict_from_onnx`` can give the trainable weights back (fine-tuning starts there).
@@ -400,6 +398,10 @@ def fuse_decoder(
         producer_name="qwen-lsp fuse",
     )
     model.ir_version = proto.ir_version
+    # Imported here: the GPU job's code copy holds only the training package, and it must be
+    # able to import module.py (which needs FUSED_PARTS_METADATA) without the engine.
+    from ..engine.session import KV_CACHE_METADATA
+
     helper.set_model_props(
         model, {KV_CACHE_METADATA: "shared", FUSED_PARTS_METADATA: json.dumps(fused_parts)}
     )

@@ -814,6 +814,9 @@ def cmd_finalize(args: argparse.Namespace) -> dict[str, Any]:
         orders=["spm", "psm", "prefix_only"],
         check_sequences=check,
         keep_fp32=fp32,
+        # Fusing checks greedy tokens through the engine, which the GPU job's code copy does
+        # not hold: install_module fuses on the CPU machine.
+        fuse=False,
         quant_options={"block_size": args.block_size} if args.quant == "int4" else {},
     )
     _log(

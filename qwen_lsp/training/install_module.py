@@ -5,8 +5,9 @@
 
 Joins ``<lang>-model.onnx.partNN`` (or takes ``<lang>-model.onnx``), unpacks
 ``<lang>-meta.tar.xz``, checks the joined model against the SHA-256 and size that
-``model.json`` recorded on the GPU machine, loads it in ONNX Runtime and runs one step, then
-writes ``model.onnx``, ``tokenizer.json``, ``model.json``, ``config.json`` and ``MODEL_CARD.md``
+``model.json`` recorded on the GPU machine, loads it in ONNX Runtime and runs one step, fuses an
+int4 Qwen3 graph into ONNX Runtime's decoder ops (``fuse.py``: the GPU job cannot, since the
+check runs the engine), then writes ``model.onnx``, ``tokenizer.json``, ``model.json``, ``config.json`` and ``MODEL_CARD.md``
 into ``--dest``. The training records (log, eval curve, corpus manifest, finalize report) go to
 ``--records`` when given (they are not package data).
 """
@@ -42,25 +43,35 @@ def join_parts(src: Path, name: str, dest: Path) -> Path:
 
 
 def smoke_run(model_path: Path) -> None:
-    """One decoder step in ONNX Runtime (the layout the engine expects)."""
+    """One decoder step in ONNX Runtime, in either layout the engine loads: the plain export
+    (``position_ids``, an empty past) or the fused graph (positions from the mask, a past
+    buffer of fixed capacity that the step writes into)."""
     import onnxruntime as ort
 
     sess = ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
+    names = {i.name for i in sess.get_inputs()}
+    plain = "position_ids" in names
     feed: dict[str, np.ndarray] = {
         "input_ids": np.array([[10, 11, 12]], np.int64),
         "attention_mask": np.ones((1, 3), np.int64),
-        "position_ids": np.arange(3, dtype=np.int64)[None],
     }
+    if plain:
+        feed["position_ids"] = np.arange(3, dtype=np.int64)[None]
     for i in sess.get_inputs():
         if i.name.startswith("past_key_values."):
-            feed[i.name] = np.zeros((1, i.shape[1], 0, i.shape[3]), np.float32)
+            feed[i.name] = np.zeros((1, i.shape[1], 0 if plain else 8, i.shape[3]), np.float32)
     logits = sess.run(["logits"], feed)[0]
     if not np.isfinite(logits).all():
         raise SystemExit("the model produced non-finite logits")
 
 
 def install(
-    src: Path, lang: str, dest: Path, card: Path | None = None, records: Path | None = None
+    src: Path,
+    lang: str,
+    dest: Path,
+    card: Path | None = None,
+    records: Path | None = None,
+    fuse: bool = True,
 ) -> dict[str, object]:
     """Install the module; returns the manifest."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -74,6 +85,18 @@ def install(
             if len(data) != meta["size"] or hashlib.sha256(data).hexdigest() != meta["sha256"]:
                 raise SystemExit(f"{name} does not match model.json (incomplete parts?)")
         smoke_run(t / "model.onnx")
+        config = json.loads((t / "config.json").read_text())
+        if fuse and manifest.get("quantization") == "int4" and config.get("model_type") == "qwen3":
+            import onnx
+
+            from qwen_lsp.training.fuse import FUSED_PARTS_METADATA, fuse_module
+
+            props = {
+                p.key for p in onnx.load(t / "model.onnx", load_external_data=False).metadata_props
+            }
+            if FUSED_PARTS_METADATA not in props:
+                fuse_module(t)
+                manifest = json.loads((t / "model.json").read_text())
         if card is not None:
             shutil.copyfile(card, t / "MODEL_CARD.md")
         dest.mkdir(parents=True, exist_ok=True)
@@ -100,8 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--records", type=Path, default=None, help="where to keep logs, curve and reports"
     )
+    ap.add_argument("--no-fuse", action="store_true", help="ship the plain int4 graph")
     args = ap.parse_args(argv)
-    m = install(args.src, args.lang, args.dest, args.card, args.records)
+    m = install(args.src, args.lang, args.dest, args.card, args.records, fuse=not args.no_fuse)
     print(
         json.dumps(
             {"installed": str(args.dest), "files": m["files"], "quantization": m["quantization"]},

@@ -247,3 +247,34 @@ def test_the_command_line_says_what_is_wrong(modules: dict[str, Path], tmp_path:
         )
         assert done.returncode != 0 and words in done.stderr, done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_install_fuses_what_the_gpu_job_returns(modules: dict[str, Path], tmp_path: Path) -> None:
+    """The GPU job ships the plain int4 graph (its code copy has no engine to check a fused one
+    with); installing it fuses it, and the manifest's hash is the fused file's."""
+    import hashlib
+    import tarfile
+
+    from qwen_lsp.training.install_module import install
+
+    plain = modules["plain_shipped"]
+    returned = tmp_path / "files_at"
+    returned.mkdir()
+    shutil.copyfile(plain / "model.onnx", returned / "python-model.onnx")
+    with tarfile.open(returned / "python-meta.tar.xz", "w:xz") as tar:
+        for name in ("model.json", "tokenizer.json", "config.json"):
+            tar.add(plain / name, arcname=name)
+    dest = tmp_path / "installed"
+    manifest = install(returned, "python", dest)
+    assert _load(dest).session.shared_kv and not _load(plain).session.shared_kv
+    digest = hashlib.sha256((dest / "model.onnx").read_bytes()).hexdigest()
+    assert manifest["files"]["model.onnx"]["sha256"] == digest  # type: ignore[index]
+    # Installing an already fused module leaves it as it is.
+    shutil.copyfile(dest / "model.onnx", returned / "python-model.onnx")
+    with tarfile.open(returned / "python-meta.tar.xz", "w:xz") as tar:
+        for name in ("model.json", "tokenizer.json", "config.json"):
+            tar.add(dest / name, arcname=name)
+    again = install(returned, "python", tmp_path / "again")
+    assert again["files"]["model.onnx"]["sha256"] == digest  # type: ignore[index]
+    kept = install(returned, "python", tmp_path / "plain_kept", fuse=False)
+    assert kept["files"]["model.onnx"]["sha256"] == digest  # type: ignore[index]

@@ -150,3 +150,29 @@ def test_prepare_adds_a_carried_site_tree(tmp_path: Path) -> None:
     cmd[-1] = str(tmp_path / "absent.tar.xz")
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=REPO)
     assert r.returncode != 0 and "no extra site tree" in r.stderr
+
+
+def test_the_code_copy_imports_without_the_engine(tmp_path: Path) -> None:
+    """The GPU machine runs a copy of the training package alone (``_install_code``): every
+    module finalize and training import must load there without ``qwen_lsp.engine``."""
+    work = tmp_path / "work"
+    job = [sys.executable, str(REPO / "qwen_lsp" / "training" / "gpu_job.py"), "--work", str(work)]
+    r = subprocess.run([*job, "status"], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    code = work / "code"
+    assert (code / "qwen_lsp" / "training" / "module.py").exists()
+    probe = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "import qwen_lsp.training.module, qwen_lsp.training.export, qwen_lsp.training.quantize,"
+        " qwen_lsp.training.train, qwen_lsp.training.humaneval, qwen_lsp.training.fuse;"
+        "assert qwen_lsp.__file__.startswith(sys.argv[1]), qwen_lsp.__file__;"
+        "assert 'qwen_lsp.engine' not in sys.modules"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", probe, str(code)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
