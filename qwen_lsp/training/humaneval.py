@@ -15,8 +15,9 @@ returns the text generated at each cursor (the harness keeps the first line), so
 **Proxy generators** (checkpoint curves during training, ONNX variants after export):
 ``make_infiller`` builds batched greedy decoders over a PyTorch ``QwenDecoder`` or an ONNX
 Runtime session, with the prompt formats of docs/model-module.md (``spm``, ``psm``, ``prefix``),
-a simple token-healing step (the prompt's last token is removed and the first generated token
-must start with its text) and the first line kept.
+token healing as the engine does it (only when the cursor splits a token, decided as
+``engine/healing.py`` decides it: would typing on change the prompt's last token? Then that token
+is removed and the first generated token must start with its text) and the first line kept.
 
 ``heldout_line_tasks`` makes line-completion tasks (exact match, edit similarity) from held-out
 package files, for Python and JavaScript alike.
@@ -294,6 +295,10 @@ def evaluate_line_completion(
 
 
 # -- proxy generators --------------------------------------------------------------------------
+# What a user typically types next; the engine probes with the same characters.
+_TYPED_ON = ("a", "x_", "(", ".", "0")
+
+
 class PromptBuilder:
     """Token ids of a task's prompt in one of the contract's orders, with token healing."""
 
@@ -322,6 +327,21 @@ class PromptBuilder:
         finally:
             self.tok.encode_special_tokens = prev
 
+    def is_split(self, ids: list[int]) -> bool:
+        """Whether typing on would change the prompt's last token (the cursor sits inside a
+        token). The engine's rule (``engine/healing.py``), restated here because the GPU job's
+        code copy has no engine: after indentation this tokenizer ends a token, so healing
+        there would only force the model to re-decide the indentation (run 2's weights lost 22
+        HumanEval tasks and gained 2 that way)."""
+        last = self.texts[ids[-1]]
+        # A partly typed word: the vocabulary has longer tokens that start with it.
+        if (last[-1:].isalnum() or last.endswith("_")) and len(self.allowed_for(last)) > 1:
+            return True
+        two = len(ids) >= 2 and ids[-2] >= len(SPECIAL_TOKENS)
+        tail_ids = ids[-2:] if two else ids[-1:]
+        tail = self.tok.decode(tail_ids, skip_special_tokens=False)
+        return any(self.encode(tail + p)[: len(tail_ids)] != tail_ids for p in _TYPED_ON)
+
     def allowed_for(self, heal: str) -> np.ndarray:
         """Ids of the tokens whose text starts with ``heal`` (contiguous in sorted order)."""
         lo = bisect.bisect_left(self._sorted_texts, heal)
@@ -335,7 +355,7 @@ class PromptBuilder:
         p_ids = self.encode(task.prefix)
         s_ids = self.encode(task.suffix) if self.mode != "prefix" else []
         heal = ""
-        if self.heal and p_ids and p_ids[-1] >= len(SPECIAL_TOKENS):
+        if self.heal and p_ids and p_ids[-1] >= len(SPECIAL_TOKENS) and self.is_split(p_ids):
             heal = self.texts[p_ids[-1]]
             p_ids = p_ids[:-1]
         ctx: list[int] = []

@@ -134,9 +134,13 @@ def test_prompt_formats_follow_the_contract(tokenizer) -> None:  # type: ignore[
             ]
         else:
             assert body == enc(task.prefix)
-    healed, heal = PromptBuilder(tokenizer, "spm").build(task)
-    assert healed[:-1] == ids[: len(healed) - 1] or heal  # prompt backed up by one token
-    assert tokenizer.decode(enc(task.prefix)).endswith(heal) and heal
+    # Inside a word the prompt is backed up by one token, whose text the generation must
+    # start with.
+    typing = dataclasses.replace(task, prefix="def f(values):\n    tot")
+    plain, _ = PromptBuilder(tokenizer, "spm", heal=False).build(typing)
+    healed, heal = PromptBuilder(tokenizer, "spm").build(typing)
+    assert heal and healed == plain[:-1]
+    assert tokenizer.decode(enc(typing.prefix)).endswith(heal)
     allowed = PromptBuilder(tokenizer, "spm").allowed_for(heal)
     assert all(tokenizer.decode([int(i)]).startswith(heal) for i in allowed) and len(allowed) >= 1
 
@@ -171,3 +175,16 @@ def test_torch_and_onnx_generators_agree(tokenizer, tmp_path: Path, problems: li
     )
     assert 0.0 <= r["pass@1"] <= 1.0 and r["tasks"] == 12
     assert np.isfinite(r["empty"])
+
+
+def test_proxy_heals_only_a_split_token(tokenizer) -> None:  # type: ignore[no-untyped-def]
+    """Like the engine: inside a word the last token is backed up; after indentation (a token
+    boundary for this tokenizer) the prompt stays as it is."""
+    inside = InfillTask("t", prefix="def f(values):\n    tot", suffix="\n", target="")
+    after_indent = InfillTask("t", prefix="def f(values):\n    ", suffix="\n", target="")
+    b = PromptBuilder(tokenizer, "spm")
+    ids, heal = b.build(inside)
+    assert heal and "tot".endswith(heal.strip()) and heal.strip()
+    ids, heal = b.build(after_indent)
+    assert heal == ""
+    assert ids[-1] == encode_plain(tokenizer, after_indent.prefix)[-1]
