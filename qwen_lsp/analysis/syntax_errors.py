@@ -54,15 +54,47 @@ def _describe_missing(node: ts.Node) -> str:
     return f"missing {kind.replace('_', ' ')}"
 
 
+_MAX_LEAVES = 20_000  # a bound on the token scan below, for an ERROR node spanning a huge file
+
+
 def _unclosed_opener(error: ts.Node) -> ts.Node | None:
-    """The last bracket opened inside an ERROR node and not closed there."""
+    """The last bracket opened inside an ERROR node and not closed there: among its children,
+    else among all its tokens (error recovery can bury the bracket in nested nodes, e.g. an
+    unclosed ``print(`` followed by a ``def`` makes the whole module one ERROR node)."""
     stack: list[ts.Node] = []
     for child in error.children:
         if child.type in _OPENERS:
             stack.append(child)
         elif child.type in _CLOSERS and stack and stack[-1].type == _CLOSERS[child.type]:
             stack.pop()
-    return stack[-1] if stack else None
+    return stack[-1] if stack else _unclosed_token(error)
+
+
+def _unclosed_token(error: ts.Node) -> ts.Node | None:
+    """The innermost bracket token left open at the end of ``error`` (zero-width MISSING
+    tokens that recovery inserted do not count: they are not in the text)."""
+    stack: list[ts.Node] = []
+    cursor = error.walk()
+    seen = 0
+    while seen < _MAX_LEAVES:
+        node = cursor.node
+        if node is not None and node.child_count == 0:
+            seen += 1
+            if node.is_missing:
+                pass
+            elif node.type in _OPENERS:
+                stack.append(node)
+            elif node.type in _CLOSERS:
+                if stack and stack[-1].type == _CLOSERS[node.type]:
+                    stack.pop()
+                else:
+                    return None  # a stray closer: not a bracket left open
+        if cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent() or cursor.node == error:
+                return stack[-1] if stack else None
+    return None
 
 
 def _unmatched_closer(error: ts.Node) -> ts.Node | None:

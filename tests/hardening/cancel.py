@@ -44,12 +44,20 @@ def load_orders(path):
     return orders
 
 
-def summarize(orders):
-    """Totals per item, largest first."""
+# Squares of 0..99, one per line.
+SQUARES = [
+    0,
+    1,
+    4,
+    9,
+    16,
 '''
     + "    \n"
 )
-CURSOR_LINE = SOURCE.count("\n") - 1  # the indented empty line in summarize()
+# The indented empty line inside the open list: any model that has learnt to count goes on until
+# max tokens, so every cancel below lands while it decodes (a function body, as before, ends
+# after 30-40 tokens once the model is good enough).
+CURSOR_LINE = SOURCE.count("\n") - 1
 
 SETTINGS: dict[str, Any] = {
     "index": {"enable": False},
@@ -132,7 +140,7 @@ def measure(root: Path, cancels: int = 20, seed: int = 0) -> tuple[CancelReport,
         srv.response(_inline(srv, uri, CURSOR_LINE, 4), 120)  # loads the model
         report.load_ms = (time.perf_counter() - start) * 1000
         # A full decode of a fresh prompt: how long the model works on one request.
-        srv.edit(uri, 2, (CURSOR_LINE, 4), (CURSOR_LINE, 4), "totals = {}\n    ")
+        srv.edit(uri, 2, (CURSOR_LINE, 4), (CURSOR_LINE, 4), "25,\n    ")
         line = CURSOR_LINE + 1
         start = time.perf_counter()
         full = srv.response(_inline(srv, uri, line, 4), 120)
