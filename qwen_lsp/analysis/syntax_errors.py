@@ -78,21 +78,18 @@ def _unclosed_token(error: ts.Node) -> ts.Node | None:
     seen = 0
     while seen < _MAX_LEAVES:
         node = cursor.node
-        if node is not None and node.child_count == 0:
+        if node is not None and node.child_count == 0 and not node.is_missing:
             seen += 1
-            if node.is_missing:
-                pass
-            elif node.type in _OPENERS:
+            if node.type in _OPENERS:
                 stack.append(node)
             elif node.type in _CLOSERS:
-                if stack and stack[-1].type == _CLOSERS[node.type]:
-                    stack.pop()
-                else:
+                if not stack or stack[-1].type != _CLOSERS[node.type]:
                     return None  # a stray closer: not a bracket left open
+                stack.pop()
         if cursor.goto_first_child():
             continue
         while not cursor.goto_next_sibling():
-            if not cursor.goto_parent() or cursor.node == error:
+            if not cursor.goto_parent():  # back at ``error``, where this cursor began
                 return stack[-1] if stack else None
     return None
 

@@ -97,15 +97,15 @@ def indent_step(text: str, line_start: int, lines: int = 400) -> int:
     return max(candidates, key=lambda step: (candidates[step], step)) if candidates else 4
 
 
-def inside_indentation(line_before: str, step: int) -> bool:
+def inside_indentation(line_before: str, step: int | Callable[[], int]) -> bool:
     """Whether the cursor sits in unfinished indentation: only spaces before it on its line,
-    and not a whole number of indentation steps."""
-    return (
-        bool(line_before)
-        and step > 0
-        and not line_before.strip(" ")
-        and len(line_before) % step != 0
-    )
+    and not a whole number of indentation steps. ``step`` may be a function: it is called
+    only for a line of spaces (finding the step scans up to 400 lines; a space typed after
+    code should not pay for that)."""
+    if not line_before or line_before.strip(" "):
+        return False
+    width = step() if callable(step) else step
+    return width > 0 and len(line_before) % width != 0
 
 
 def _in_block(node: ts.Node | None) -> bool:

@@ -308,7 +308,7 @@ class CompletionService:
             and typed is not None
             and typed[0] == query.offset
             and typed[1].strip(" ") == ""
-            and inside_indentation(line_before, indent_step(text, line_start))
+            and inside_indentation(line_before, lambda: indent_step(text, line_start))
         ):
             # The user is typing spaces towards the block's indentation (the last change put
             # them at the cursor): a suggestion now would sit at the wrong column and be

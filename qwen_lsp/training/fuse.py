@@ -459,6 +459,18 @@ def _greedy(module: Path, tokens: int) -> list[list[int]]:
     ]
 
 
+def fusable(quantization: str | None, architecture: str | None) -> bool:
+    """Whether a module of this quantization and architecture can be fused (an int4 Qwen3
+    export: what ``fuse_decoder`` rewrites)."""
+    return quantization == "int4" and architecture == "qwen3"
+
+
+def is_fused(model_path: str | Path) -> bool:
+    """Whether an ONNX file is already a fused graph (it carries the fused weights' map)."""
+    proto = onnx.load(str(model_path), load_external_data=False)
+    return any(p.key == FUSED_PARTS_METADATA for p in proto.metadata_props)
+
+
 def fuse_module(module_dir: str | Path, check_tokens: int = 48) -> dict[str, Any]:
     """Fuse a module's model in place and update its manifest, after checking that the fused
     graph decodes exactly the same greedy tokens as the original (both at accuracy level 0).

@@ -295,7 +295,8 @@ def evaluate_line_completion(
 
 
 # -- proxy generators --------------------------------------------------------------------------
-# What a user typically types next; the engine probes with the same characters.
+# What a user typically types next: the engine's ``healing._PROBES`` (restated: the GPU job's
+# code copy has no engine).
 _TYPED_ON = ("a", "x_", "(", ".", "0")
 
 

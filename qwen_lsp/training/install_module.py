@@ -6,9 +6,9 @@
 Joins ``<lang>-model.onnx.partNN`` (or takes ``<lang>-model.onnx``), unpacks
 ``<lang>-meta.tar.xz``, checks the joined model against the SHA-256 and size that
 ``model.json`` recorded on the GPU machine, loads it in ONNX Runtime and runs one step, fuses an
-int4 Qwen3 graph into ONNX Runtime's decoder ops (``fuse.py``: the GPU job cannot, since the
-check runs the engine), then writes ``model.onnx``, ``tokenizer.json``, ``model.json``, ``config.json`` and ``MODEL_CARD.md``
-into ``--dest``. The training records (log, eval curve, corpus manifest, finalize report) go to
+int4 Qwen3 graph into ONNX Runtime's decoder ops (``fuse.py``; the GPU job cannot, since the
+check runs the engine), then writes ``model.onnx``, ``tokenizer.json``, ``model.json``,
+``config.json`` and ``MODEL_CARD.md`` into ``--dest``. The training records (log, eval curve, corpus manifest, finalize report) go to
 ``--records`` when given (they are not package data).
 """
 
@@ -85,16 +85,11 @@ def install(
             if len(data) != meta["size"] or hashlib.sha256(data).hexdigest() != meta["sha256"]:
                 raise SystemExit(f"{name} does not match model.json (incomplete parts?)")
         smoke_run(t / "model.onnx")
-        config = json.loads((t / "config.json").read_text())
-        if fuse and manifest.get("quantization") == "int4" and config.get("model_type") == "qwen3":
-            import onnx
+        if fuse:
+            from qwen_lsp.training.fuse import fusable, fuse_module, is_fused
 
-            from qwen_lsp.training.fuse import FUSED_PARTS_METADATA, fuse_module
-
-            props = {
-                p.key for p in onnx.load(t / "model.onnx", load_external_data=False).metadata_props
-            }
-            if FUSED_PARTS_METADATA not in props:
+            kind = (manifest.get("quantization"), manifest.get("architecture"))
+            if fusable(*kind) and not is_fused(t / "model.onnx"):
                 fuse_module(t)
                 manifest = json.loads((t / "model.json").read_text())
         if card is not None:

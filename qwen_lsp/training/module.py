@@ -24,7 +24,7 @@ import torch
 from onnx import numpy_helper
 
 from qwen_lsp.training.export import export_onnx, logits_parity, write_manifest
-from qwen_lsp.training.fuse import FUSED_PARTS_METADATA
+from qwen_lsp.training.fuse import FUSED_PARTS_METADATA, fusable
 from qwen_lsp.training.model import ModelShape, QwenDecoder
 from qwen_lsp.training.quantize import (
     LM_HEAD_T,
@@ -99,7 +99,7 @@ def build_module(
         version=version,
         description=description,
     )
-    if fuse and quantization == "int4" and model.shape.architecture == "qwen3":
+    if fuse and fusable(quantization, model.shape.architecture):
         from .fuse import fuse_module
 
         report["fuse"] = fuse_module(out)

@@ -21,6 +21,7 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -149,8 +150,6 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"no wheels in {args.wheels}")
     site = args.work / "site"
     if site.exists():
-        import shutil
-
         shutil.rmtree(site)
     files = unpack_sources(wheels, site)
     manifest = prune(site, args.work / "corpus", args.workers)

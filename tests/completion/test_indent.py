@@ -66,3 +66,16 @@ def test_a_document_remembers_a_lone_insertion_as_its_last_change() -> None:
     assert doc.snapshot().last_insert is None  # several edits at once
     doc.set_text("y = 1\n", 5)
     assert doc.snapshot().last_insert is None
+
+
+def test_the_indentation_step_is_looked_up_only_for_a_line_of_spaces() -> None:
+    calls: list[int] = []
+
+    def step() -> int:
+        calls.append(1)
+        return 4
+
+    assert inside_indentation("x = 1 ", step) is False  # a space typed after code
+    assert calls == []
+    assert inside_indentation("  ", step) is True
+    assert calls == [1]

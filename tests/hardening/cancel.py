@@ -151,16 +151,16 @@ def measure(root: Path, cancels: int = 20, seed: int = 0) -> tuple[CancelReport,
         report.full_run = (info or {}).get("last") or {}
         version = 2
         for i in range(cancels):
-            # A new prompt each time (a different comment above the cursor's function).
+            # A new prompt each time (a different comment at the top of the file).
             version += 1
             srv.edit(uri, version, (0, 0), (0, 0), f"# run {i} {rng.random():.6f}\n")
             line += 1
             msg_id = _inline(srv, uri, line, 4)
             sent = time.perf_counter()
             # Cancel inside the decode: after the prompt is in (these prompts share little with
-            # the last one: ~60-110 ms here), before the model would finish (the shortest of
-            # these suggestions ends after ~250 ms here: a cancel that arrives after the job
-            # ended is answered RequestCancelled by pygls but never seen by the scheduler).
+            # the last one: ~60-110 ms here), long before the model would finish (each one runs
+            # to max tokens, about 1.6 s here: a cancel that arrives after the job ended is
+            # answered RequestCancelled by pygls but never seen by the scheduler).
             delay = rng.uniform(0.12, min(0.18, 0.3 * report.full_decode_ms / 1000))
             time.sleep(delay)
             cancelled_at = time.perf_counter()
