@@ -323,10 +323,14 @@ def cmd_launch(args: argparse.Namespace) -> dict[str, Any]:
     cfg = _train_config(args, d, deadline)
     run = Path(cfg["out_dir"])
     run.mkdir(parents=True, exist_ok=True)
+    if args.resume_pack and args.init_module:
+        raise SystemExit("--resume-pack and --init-module exclude each other")
     if args.resume_pack:
         init = d / "init"
         unpack_weights(Path(args.resume_pack), init)
         cfg["init_from"] = str(init)
+    if args.init_module:
+        cfg["init_from"] = str(init_from_module(Path(args.init_module), d / "init", d / "data"))
     (run / "launch_config.json").write_text(json.dumps(cfg, indent=1))
     script = str(args.work / "code" / "qwen_lsp" / "training" / "gpu_job.py")
     py = sys.executable
@@ -969,6 +973,30 @@ def pack_weights(
     return [*names, f"{prefix}.json"]
 
 
+def init_from_module(module_dir: Path, dest: Path, data_dir: Path) -> Path:
+    """A module folder's weights (de-quantized from its ONNX graph) as a transformers folder
+    for ``TrainConfig.init_from``. Unlike a resume pack it carries no ``state.json``: the run
+    starts a fresh warm-up and schedule (continued pre-training from a shipped module)."""
+    from qwen_lsp.training.model import save_hf
+    from qwen_lsp.training.module import weights_from_module
+
+    from tokenizers import Tokenizer
+
+    manifest = json.loads((module_dir / "model.json").read_text())
+    module_tok = Tokenizer.from_file(str(module_dir / manifest["tokenizer"]))
+    data_tok = Tokenizer.from_file(str(data_dir / "tokenizer.json"))
+    if module_tok.to_str() != data_tok.to_str():
+        # Same vocabulary size is not enough: other ids would mean other tokens.
+        raise SystemExit(
+            f"{module_dir} has another tokenizer than {data_dir}: "
+            "run prepare --tokenizer with the module's tokenizer.json"
+        )
+    if dest.exists():
+        shutil.rmtree(dest)
+    save_hf(weights_from_module(module_dir), dest)
+    return dest
+
+
 def unpack_weights(pack_dir: Path, dest: Path, prefix: str | None = None) -> Path:
     """Join the parts of a weights pack into a transformers folder (with ``state.json``)."""
     import torch
@@ -1091,6 +1119,11 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--no-eval", action="store_true")
             p.add_argument(
                 "--resume-pack", default=None, help="folder with a pack-weights --int8 pack"
+            )
+            p.add_argument(
+                "--init-module",
+                default=None,
+                help="start from this module folder's weights (fresh schedule; same tokenizer)",
             )
         if name == "train":
             p.add_argument("--config", required=True)

@@ -14,7 +14,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from qwen_lsp.training.gpu_job import JOIN_SH, PART_BYTES, pack_weights, split_file, unpack_weights
+from qwen_lsp.training.gpu_job import (
+    JOIN_SH,
+    PART_BYTES,
+    init_from_module,
+    pack_weights,
+    split_file,
+    unpack_weights,
+)
 from qwen_lsp.training.model import PRESETS, QwenDecoder, load_hf, save_hf
 
 REPO = Path(__file__).resolve().parents[2]
@@ -78,6 +85,39 @@ def test_smoke_chain(tmp_path: Path) -> None:
     fin = json.loads((work / "python" / "finalize.json").read_text())
     assert fin["report"]["onnx_vs_torch"]["max_abs_diff_cached"] < 1e-3
     assert "spm" in fin["evals"]["torch"]
+
+
+def test_a_run_starts_from_a_shipped_module(tmp_path: Path, tokenizer) -> None:  # type: ignore[no-untyped-def]
+    """``launch --init-module``: the module's int4 weights, de-quantized, become the run's
+    starting point with a fresh schedule; a module with another tokenizer is refused."""
+    from qwen_lsp.training.module import build_module, state_dict_from_onnx
+
+    shape = dataclasses.replace(
+        PRESETS["tiny"], vocab_size=tokenizer.get_vocab_size(), hidden_size=128
+    )
+    m = QwenDecoder(shape)
+    m.init_weights(seed=3)
+    tok_path = tmp_path / "tokenizer.json"
+    tokenizer.save(str(tok_path))
+    build_module(m, tok_path, tmp_path / "mod", name="t", languages=["python"], fuse=False)
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "tokenizer.json").write_bytes(tok_path.read_bytes())
+
+    init = init_from_module(tmp_path / "mod", tmp_path / "init", data)
+    assert not (init / "state.json").exists()  # no resumed counters: warm-up and schedule anew
+    expected = state_dict_from_onnx(tmp_path / "mod" / "model.onnx")
+    got = load_hf(init).hf_state_dict()
+    assert set(expected) <= set(got)
+    for k, v in expected.items():
+        assert got[k].numpy().tobytes() == v.astype("float32").tobytes(), k
+    # the int4 rounding is there: the start is the shipped weights, not the original ones
+    w = "model.layers.0.mlp.down_proj.weight"
+    assert not bool((got[w] == m.hf_state_dict()[w]).all())
+
+    (data / "tokenizer.json").write_text(tok_path.read_text().replace('"<|file_sep|>"', '"<|x|>"'))
+    with pytest.raises(SystemExit, match="another tokenizer"):
+        init_from_module(tmp_path / "mod", tmp_path / "init2", data)
 
 
 def _site_tar(tmp_path: Path) -> Path:
