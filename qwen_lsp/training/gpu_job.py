@@ -977,10 +977,10 @@ def init_from_module(module_dir: Path, dest: Path, data_dir: Path) -> Path:
     """A module folder's weights (de-quantized from its ONNX graph) as a transformers folder
     for ``TrainConfig.init_from``. Unlike a resume pack it carries no ``state.json``: the run
     starts a fresh warm-up and schedule (continued pre-training from a shipped module)."""
+    from tokenizers import Tokenizer
+
     from qwen_lsp.training.model import save_hf
     from qwen_lsp.training.module import weights_from_module
-
-    from tokenizers import Tokenizer
 
     manifest = json.loads((module_dir / "model.json").read_text())
     module_tok = Tokenizer.from_file(str(module_dir / manifest["tokenizer"]))
