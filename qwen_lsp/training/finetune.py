@@ -23,6 +23,7 @@ from typing import Any
 
 from qwen_lsp.training.corpus import LANG_EXTS, normalized_hash, read_and_filter, tree_package
 from qwen_lsp.training.data import encode_corpus
+from qwen_lsp.training.gptq import calibration_windows
 from qwen_lsp.training.model import save_hf
 from qwen_lsp.training.module import build_module, weights_from_module
 from qwen_lsp.training.tokenizer import load_tokenizer
@@ -135,6 +136,7 @@ def run_finetune(
             orders=manifest["fim"]["orders"],
             context_length=manifest.get("context_length"),
             card=_card(manifest, corpus, summary, quant, Path(corpus_dir).name),
+            calibration=calibration_windows(data, n=16, length=512),
         )
         return {
             "corpus": corpus,

@@ -780,6 +780,7 @@ def cmd_finalize(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
     from qwen_lsp.training.export import onnx_session, write_manifest
+    from qwen_lsp.training.gptq import calibration_windows
     from qwen_lsp.training.humaneval import onnx_step_fn
     from qwen_lsp.training.model import load_hf
     from qwen_lsp.training.module import LANGUAGES, build_module
@@ -822,6 +823,7 @@ def cmd_finalize(args: argparse.Namespace) -> dict[str, Any]:
         # not hold: install_module fuses on the CPU machine.
         fuse=False,
         quant_options={"block_size": args.block_size} if args.quant == "int4" else {},
+        calibration=calibration_windows(d / "data") if args.rounding == "gptq" else None,
     )
     _log(
         f"module built: {report['model_bytes']} bytes; parity {report['onnx_vs_torch']}; "
@@ -1142,6 +1144,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=os.environ.get("OUT", "out"))
     p.add_argument("--quant", choices=["int4", "int8", "fp32"], default="int4")
     p.add_argument("--block-size", type=int, default=64)
+    p.add_argument(
+        "--rounding",
+        choices=["gptq", "rtn"],
+        default="gptq",
+        help="int4 rounding: GPTQ on training windows (default) or round-to-nearest",
+    )
     p.add_argument("--weights", default="best", choices=["best", "final"])
     p.add_argument("--version", default="2026.11.0")
     p.add_argument("--wait-max", type=float, default=0.0, help="seconds to wait for the run to end")

@@ -72,8 +72,10 @@ def install(
     card: Path | None = None,
     records: Path | None = None,
     fuse: bool = True,
+    orders: list[str] | None = None,
 ) -> dict[str, object]:
-    """Install the module; returns the manifest."""
+    """Install the module; returns the manifest. ``orders`` re-ranks the manifest's prompt
+    orders (best first: the engine uses the first), e.g. from ``bench/quality.py`` scores."""
     with tempfile.TemporaryDirectory() as tmp:
         t = Path(tmp)
         with tarfile.open(src / f"{lang}-meta.tar.xz") as tar:
@@ -85,6 +87,12 @@ def install(
             if len(data) != meta["size"] or hashlib.sha256(data).hexdigest() != meta["sha256"]:
                 raise SystemExit(f"{name} does not match model.json (incomplete parts?)")
         smoke_run(t / "model.onnx")
+        if orders:
+            known = set(manifest["fim"]["orders"])
+            if set(orders) != known:
+                raise SystemExit(f"--orders must rank exactly {sorted(known)}")
+            manifest["fim"]["orders"] = orders
+            (t / "model.json").write_text(json.dumps(manifest, indent=1) + "\n")
         if fuse:
             from qwen_lsp.training.fuse import fusable, fuse_module, is_fused
 
@@ -119,8 +127,19 @@ def main(argv: list[str] | None = None) -> int:
         "--records", type=Path, default=None, help="where to keep logs, curve and reports"
     )
     ap.add_argument("--no-fuse", action="store_true", help="ship the plain int4 graph")
+    ap.add_argument(
+        "--orders", default=None, help="prompt orders, best first (comma list, e.g. spm,psm)"
+    )
     args = ap.parse_args(argv)
-    m = install(args.src, args.lang, args.dest, args.card, args.records, fuse=not args.no_fuse)
+    m = install(
+        args.src,
+        args.lang,
+        args.dest,
+        args.card,
+        args.records,
+        fuse=not args.no_fuse,
+        orders=args.orders.split(",") if args.orders else None,
+    )
     print(
         json.dumps(
             {"installed": str(args.dest), "files": m["files"], "quantization": m["quantization"]},

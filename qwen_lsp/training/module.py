@@ -56,10 +56,13 @@ def build_module(
     check_sequences: list[list[int]] | None = None,
     keep_fp32: str | Path | None = None,
     fuse: bool = True,
+    calibration: list[list[int]] | None = None,
 ) -> dict[str, Any]:
     """Write a complete module folder; returns a report (sizes, parity, quantization damage).
-    An int4 Qwen3 model is then rewritten into ONNX Runtime's fused decoder ops with a shared
-    KV buffer (``fuse.py``; same weights, checked token for token) unless ``fuse`` is off."""
+    With ``calibration`` token windows (training text) an int4 model's decoder layers are
+    rounded by GPTQ (``gptq.py``) rather than to nearest. An int4 Qwen3 model is then rewritten
+    into ONNX Runtime's fused decoder ops with a shared KV buffer (``fuse.py``; same weights,
+    checked token for token) unless ``fuse`` is off."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {"quantization": quantization}
@@ -73,7 +76,12 @@ def build_module(
         if quantization == "fp32":
             shutil.copyfile(fp32, out / "model.onnx")
         else:
-            q = quantize_model(fp32, out / "model.onnx", quantization, **(quant_options or {}))
+            options = dict(quant_options or {})
+            if calibration and quantization == "int4":
+                from qwen_lsp.training.gptq import collect_hessians
+
+                options["hessians"] = collect_hessians(model, calibration)
+            q = quantize_model(fp32, out / "model.onnx", quantization, **options)
             report["quantize"] = q
             seqs = check_sequences or _random_sequences(model.shape.vocab_size)
             try:

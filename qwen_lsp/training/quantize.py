@@ -188,12 +188,21 @@ def quantize_4bit_blocks(
         best_q = np.where(better[..., None], q, best_q)
         best_scale = np.where(better, scale, best_scale)
         best_zp = np.where(better, zp, best_zp)
-    packed = (best_q[..., 0::2] | (best_q[..., 1::2] << 4)).astype(np.uint8)
-    if symmetric:
-        return packed, best_scale, None
+    return pack_4bit_blocks(best_q, best_scale, None if symmetric else best_zp)
+
+
+def pack_4bit_blocks(
+    codes: np.ndarray, scales: np.ndarray, zero_points: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """``MatMulNBits`` layout of 4-bit ``codes [N, k_blocks, block_size]``: two codes per byte
+    (low nibble first) and, when given, two blocks' zero points per byte."""
+    n, kb, _ = codes.shape
+    packed = (codes[..., 0::2] | (codes[..., 1::2] << 4)).astype(np.uint8)
+    if zero_points is None:
+        return packed, scales, None
     zpp = np.zeros((n, kb + (kb % 2)), np.uint8)
-    zpp[:, :kb] = best_zp
-    return packed, best_scale, (zpp[:, 0::2] | (zpp[:, 1::2] << 4)).astype(np.uint8)
+    zpp[:, :kb] = zero_points
+    return packed, scales, (zpp[:, 0::2] | (zpp[:, 1::2] << 4)).astype(np.uint8)
 
 
 def dequantize_4bit_blocks(
@@ -217,8 +226,14 @@ def quantize_int4_proto(
     accuracy_level: int | None = 4,
     share_embedding: bool = True,
     search: bool = True,
+    hessians: dict[str, np.ndarray] | None = None,
 ) -> onnx.ModelProto:
     """``MatMulNBits`` int4 quantization of every constant-B MatMul, embedding shared.
+
+    With ``hessians`` (``gptq.collect_hessians``, keyed by transformers weight name) the decoder
+    layers' weights are rounded by GPTQ instead of to nearest; the output projection, which the
+    embedding lookup shares, stays round-to-nearest (GPTQ would tune it for the projection
+    alone).
 
     The packing is done here (``quantize_4bit_blocks``) rather than by ONNX Runtime's
     ``MatMulNBitsQuantizer``, whose module needs extra packages (``onnx_ir``) in some releases
@@ -237,8 +252,16 @@ def quantize_int4_proto(
             continue
         w = numpy_helper.to_array(b)
         k, n = w.shape
-        packed, scales, zps = quantize_4bit_blocks(w, block_size, symmetric, search)
         base = b.name
+        hessian = (hessians or {}).get(base.removesuffix(".T"))
+        if hessian is not None and base != LM_HEAD_T and not symmetric:
+            from qwen_lsp.training.gptq import gptq_4bit_blocks
+
+            packed, scales, zps = pack_4bit_blocks(
+                *gptq_4bit_blocks(w, hessian, block_size, search=search)
+            )
+        else:
+            packed, scales, zps = quantize_4bit_blocks(w, block_size, symmetric, search)
         g.initializer.extend(
             [
                 numpy_helper.from_array(packed, f"{base}_Q4"),
@@ -345,7 +368,8 @@ def quantize_model(src: str | Path, dst: str | Path, mode: str, **kwargs: Any) -
         "path": str(dst),
         "bytes": dst.stat().st_size,
         "src_bytes": Path(src).stat().st_size,
-        **kwargs,
+        **{k: v for k, v in kwargs.items() if k != "hessians"},
+        **({"rounding": "gptq"} if kwargs.get("hessians") else {}),
     }
 
 

@@ -278,3 +278,10 @@ def test_install_fuses_what_the_gpu_job_returns(modules: dict[str, Path], tmp_pa
     assert again["files"]["model.onnx"]["sha256"] == digest  # type: ignore[index]
     kept = install(returned, "python", tmp_path / "plain_kept", fuse=False)
     assert kept["files"]["model.onnx"]["sha256"] == digest  # type: ignore[index]
+    # Prompt orders re-ranked by measured scores: the engine takes the first.
+    ranked = install(returned, "python", tmp_path / "ranked", orders=["prefix_only", "spm", "psm"])
+    assert ranked["fim"]["orders"][0] == "prefix_only"  # type: ignore[index]
+    on_disk = json.loads((tmp_path / "ranked" / "model.json").read_text())
+    assert on_disk["fim"]["orders"] == ["prefix_only", "spm", "psm"]
+    with pytest.raises(SystemExit, match="must rank exactly"):
+        install(returned, "python", tmp_path / "bad", orders=["spm"])
