@@ -23,7 +23,7 @@ import torch
 from qwen_lsp.training.model import QwenDecoder
 
 
-def calibration_windows(data_dir: str | Path, n: int = 32, length: int = 1024) -> list[list[int]]:
+def calibration_windows(data_dir: str | Path, n: int = 128, length: int = 1024) -> list[list[int]]:
     """``n`` token windows spread evenly over a token folder's *training* split (never held-out
     or benchmark text: those measure the result)."""
     from qwen_lsp.training.data import TokenData
