@@ -137,6 +137,14 @@ class TokenData:
         """Tokens in the stream, separators included."""
         return int(self.tokens.shape[0])
 
+    def windows(self, n: int, length: int) -> list[list[int]]:
+        """``n`` windows of ``length`` tokens spread evenly over the stream (real text for
+        logit checks and quantization calibration)."""
+        step = max(1, (self.num_tokens - length) // n)
+        return [
+            self.tokens[i * step : i * step + length].astype(np.int64).tolist() for i in range(n)
+        ]
+
 
 # -- sampling ----------------------------------------------------------------------------------
 @dataclass

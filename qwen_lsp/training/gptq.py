@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from qwen_lsp.training.model import QwenDecoder
+from qwen_lsp.training.quantize import block_codes, block_grid
 
 
 def calibration_windows(data_dir: str | Path, n: int = 128, length: int = 1024) -> list[list[int]]:
@@ -28,10 +29,9 @@ def calibration_windows(data_dir: str | Path, n: int = 128, length: int = 1024) 
     or benchmark text: those measure the result)."""
     from qwen_lsp.training.data import TokenData
 
-    toks = np.asarray(TokenData.open(Path(data_dir), "train").tokens)
-    length = max(1, min(length, len(toks) // n))
-    step = max(1, (len(toks) - length) // n)
-    return [toks[i * step : i * step + length].astype(np.int64).tolist() for i in range(n)]
+    data = TokenData.open(Path(data_dir), "train")
+    # A small split (a user's repository) gets shorter windows rather than overlapping ones.
+    return data.windows(n, max(1, min(length, data.num_tokens // n)))
 
 
 def collect_hessians(
@@ -68,25 +68,6 @@ def collect_hessians(
     return {k: (2.0 / counts[k] * v).numpy() for k, v in sums.items()}
 
 
-def _grid(block: np.ndarray, search: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Scale and zero point per row of ``block [N, B]`` (asymmetric 4-bit), the range shrunk by
-    the factor that minimises the round-to-nearest error when ``search`` is on."""
-    best_err = np.full(block.shape[0], np.inf)
-    best_scale = np.ones(block.shape[0], np.float32)
-    best_zp = np.zeros(block.shape[0], np.float32)
-    for f in np.linspace(1.0, 0.75, 6) if search else [1.0]:
-        lo, hi = np.minimum(block.min(1), 0) * f, np.maximum(block.max(1), 0) * f
-        scale = np.where(hi > lo, (hi - lo) / 15.0, 1.0).astype(np.float32)
-        zp = np.clip(np.round(-lo / scale), 0, 15).astype(np.float32)
-        q = np.clip(np.round(block / scale[:, None]) + zp[:, None], 0, 15)
-        err = (((q - zp[:, None]) * scale[:, None] - block) ** 2).sum(1)
-        better = err < best_err
-        best_err = np.where(better, err, best_err)
-        best_scale = np.where(better, scale, best_scale)
-        best_zp = np.where(better, zp, best_zp)
-    return best_scale, best_zp
-
-
 def gptq_4bit_blocks(
     w: np.ndarray,
     hessian: np.ndarray,
@@ -121,13 +102,13 @@ def gptq_4bit_blocks(
         w1 = wt[:, i1:i2].copy()
         err1 = np.zeros_like(w1)
         h1 = hinv[i1:i2, i1:i2]
-        scale, zp = _grid(w1, search)
-        scales[:, b], zps[:, b] = scale, zp.astype(np.uint8)
+        scale, zp = block_grid(w1, search=search, include_zero=True)
+        scales[:, b], zps[:, b] = scale, zp
         for i in range(block_size):
             col = w1[:, i]
-            q = np.clip(np.round(col / scale) + zp, 0, 15)
-            codes[:, i1 + i] = q.astype(np.uint8)
-            e = (col - (q - zp) * scale) / h1[i, i]
+            q = block_codes(col[:, None], scale, zp)[:, 0]
+            codes[:, i1 + i] = q
+            e = (col - (q.astype(np.float64) - zp) * scale) / h1[i, i]
             w1[:, i:] -= np.outer(e, h1[i, i:])
             err1[:, i] = e
         wt[:, i2:] -= err1 @ hinv[i1:i2, i2:]

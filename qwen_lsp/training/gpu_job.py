@@ -323,8 +323,6 @@ def cmd_launch(args: argparse.Namespace) -> dict[str, Any]:
     cfg = _train_config(args, d, deadline)
     run = Path(cfg["out_dir"])
     run.mkdir(parents=True, exist_ok=True)
-    if args.resume_pack and args.init_module:
-        raise SystemExit("--resume-pack and --init-module exclude each other")
     if args.resume_pack:
         init = d / "init"
         unpack_weights(Path(args.resume_pack), init)
@@ -744,17 +742,13 @@ def _model_card(lang: str, d: Path, report: dict[str, Any], evals: dict[str, Any
 def _check_sequences(d: Path, n: int = 4, length: int = 256) -> list[list[int]]:
     """Real held-out token windows for logit comparisons (random ids are out of distribution
     for a trained model and exaggerate quantization error)."""
-    import numpy as np
-
     from qwen_lsp.training.data import TokenData
 
     try:
         data = TokenData.open(d / "data", "heldout")
     except (OSError, ValueError):
         data = TokenData.open(d / "data", "train")
-    toks = np.asarray(data.tokens)
-    step = max(1, (len(toks) - length) // n)
-    return [toks[i * step : i * step + length].astype(np.int64).tolist() for i in range(n)]
+    return data.windows(n, length)
 
 
 def _rank_orders(torch_eval: Any, lang: str) -> list[str] | None:
@@ -1119,10 +1113,11 @@ def build_parser() -> argparse.ArgumentParser:
             )
             p.add_argument("--eval-every-minutes", type=float, default=4.0)
             p.add_argument("--no-eval", action="store_true")
-            p.add_argument(
+            start = p.add_mutually_exclusive_group()
+            start.add_argument(
                 "--resume-pack", default=None, help="folder with a pack-weights --int8 pack"
             )
-            p.add_argument(
+            start.add_argument(
                 "--init-module",
                 default=None,
                 help="start from this module folder's weights (fresh schedule; same tokenizer)",

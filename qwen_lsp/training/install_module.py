@@ -8,8 +8,8 @@ Joins ``<lang>-model.onnx.partNN`` (or takes ``<lang>-model.onnx``), unpacks
 ``model.json`` recorded on the GPU machine, loads it in ONNX Runtime and runs one step, fuses an
 int4 Qwen3 graph into ONNX Runtime's decoder ops (``fuse.py``; the GPU job cannot, since the
 check runs the engine), then writes ``model.onnx``, ``tokenizer.json``, ``model.json``,
-``config.json`` and ``MODEL_CARD.md`` into ``--dest``. The training records (log, eval curve, corpus manifest, finalize report) go to
-``--records`` when given (they are not package data).
+``config.json`` and ``MODEL_CARD.md`` into ``--dest``. The training records (log, eval curve,
+corpus manifest, finalize report) go to ``--records`` when given (they are not package data).
 """
 
 from __future__ import annotations

@@ -76,12 +76,14 @@ def build_module(
         if quantization == "fp32":
             shutil.copyfile(fp32, out / "model.onnx")
         else:
-            options = dict(quant_options or {})
+            hessians = None
             if calibration and quantization == "int4":
                 from qwen_lsp.training.gptq import collect_hessians
 
-                options["hessians"] = collect_hessians(model, calibration)
-            q = quantize_model(fp32, out / "model.onnx", quantization, **options)
+                hessians = collect_hessians(model, calibration)
+            q = quantize_model(
+                fp32, out / "model.onnx", quantization, hessians, **(quant_options or {})
+            )
             report["quantize"] = q
             seqs = check_sequences or _random_sequences(model.shape.vocab_size)
             try:

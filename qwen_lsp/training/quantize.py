@@ -158,37 +158,54 @@ def quantize_4bit_blocks(
 
     Returns ``packed [N, k_blocks, block_size // 2]`` uint8 (low nibble first),
     ``scales [N, k_blocks]`` float32 and, unless symmetric, ``zero_points [N, ceil(k_blocks/2)]``
-    uint8 (two blocks per byte). With ``search`` each block's range is shrunk by the factor
-    (1.0 down to 0.75) that minimises its squared reconstruction error: clipping a few outliers
-    buys resolution for the rest, a cheap and well-known gain for round-to-nearest int4.
+    uint8 (two blocks per byte). ``search``: see ``block_grid``.
     """
     k, n = w.shape
     kb = -(-k // block_size)
     wt = np.zeros((n, kb * block_size), np.float32)
     wt[:, :k] = w.T
     blocks = wt.reshape(n, kb, block_size)
-    shrinks = np.linspace(1.0, 0.75, 6) if search else np.array([1.0])
-    best_err = np.full((n, kb), np.inf, np.float32)
-    best_q = np.zeros((n, kb, block_size), np.uint8)
-    best_scale = np.zeros((n, kb), np.float32)
-    best_zp = np.zeros((n, kb), np.uint8)
-    for f in shrinks:
+    scale, zp = block_grid(blocks, symmetric, search)
+    return pack_4bit_blocks(block_codes(blocks, scale, zp), scale, None if symmetric else zp)
+
+
+def block_codes(blocks: np.ndarray, scale: np.ndarray, zp: np.ndarray) -> np.ndarray:
+    """4-bit codes (uint8, 0..15) of ``blocks [..., B]`` on the grid of one ``scale`` and zero
+    point per block (the leading axes)."""
+    return np.clip(np.round(blocks / scale[..., None]) + zp[..., None], 0, 15).astype(np.uint8)
+
+
+def block_grid(
+    blocks: np.ndarray, symmetric: bool = False, search: bool = True, include_zero: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Scale (float32) and zero point (uint8) of each block of ``blocks [..., B]`` for 4-bit
+    codes. With ``search`` the range is shrunk by the factor (1.0 down to 0.75) that minimises
+    the block's squared reconstruction error: clipping a few outliers buys resolution for the
+    rest, a cheap and well-known gain for round-to-nearest int4. ``include_zero`` widens an
+    asymmetric range to contain 0 (GPTQ's convention)."""
+    lead = blocks.shape[:-1]
+    best_err = np.full(lead, np.inf, blocks.dtype)
+    best_scale = np.zeros(lead, np.float32)
+    best_zp = np.zeros(lead, np.uint8)
+    for f in np.linspace(1.0, 0.75, 6) if search else [1.0]:
         if symmetric:
             amax = np.abs(blocks).max(-1) * f
             scale = np.where(amax > 0, amax / 7.0, 1.0).astype(np.float32)
-            zp = np.full((n, kb), 8, np.uint8)
+            zp = np.full(lead, 8, np.uint8)
         else:
-            lo, hi = blocks.min(-1) * f, blocks.max(-1) * f
+            lo, hi = blocks.min(-1), blocks.max(-1)
+            if include_zero:
+                lo, hi = np.minimum(lo, 0), np.maximum(hi, 0)
+            lo, hi = lo * f, hi * f
             scale = np.where(hi > lo, (hi - lo) / 15.0, 1.0).astype(np.float32)
             zp = np.clip(np.round(-lo / scale), 0, 15).astype(np.uint8)
-        q = np.clip(np.round(blocks / scale[..., None]) + zp[..., None], 0, 15).astype(np.uint8)
-        err = (((q.astype(np.float32) - zp[..., None]) * scale[..., None] - blocks) ** 2).sum(-1)
+        q = block_codes(blocks, scale, zp).astype(blocks.dtype)
+        err = (((q - zp[..., None]) * scale[..., None] - blocks) ** 2).sum(-1)
         better = err < best_err
         best_err = np.where(better, err, best_err)
-        best_q = np.where(better[..., None], q, best_q)
         best_scale = np.where(better, scale, best_scale)
         best_zp = np.where(better, zp, best_zp)
-    return pack_4bit_blocks(best_q, best_scale, None if symmetric else best_zp)
+    return best_scale, best_zp
 
 
 def pack_4bit_blocks(
@@ -350,13 +367,22 @@ def quantize_int4_proto(
     return q
 
 
-def quantize_model(src: str | Path, dst: str | Path, mode: str, **kwargs: Any) -> dict[str, Any]:
-    """Quantize ``src`` to ``dst`` (``mode`` = ``int8`` or ``int4``); returns sizes."""
+def quantize_model(
+    src: str | Path,
+    dst: str | Path,
+    mode: str,
+    hessians: dict[str, np.ndarray] | None = None,
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """Quantize ``src`` to ``dst`` (``mode`` = ``int8`` or ``int4``; ``hessians``: GPTQ
+    rounding, int4 only); returns sizes and options."""
     proto = onnx.load(str(src))
     if mode == "int8":
+        if hessians:
+            raise ValueError("GPTQ rounding (hessians) is for int4 only")
         q = quantize_int8_proto(proto, **kwargs)
     elif mode == "int4":
-        q = quantize_int4_proto(proto, **kwargs)
+        q = quantize_int4_proto(proto, hessians=hessians, **kwargs)
     else:
         raise ValueError(f"unknown quantization mode {mode!r}")
     q.producer_name = "qwen-lsp"
@@ -368,8 +394,8 @@ def quantize_model(src: str | Path, dst: str | Path, mode: str, **kwargs: Any) -
         "path": str(dst),
         "bytes": dst.stat().st_size,
         "src_bytes": Path(src).stat().st_size,
-        **{k: v for k, v in kwargs.items() if k != "hessians"},
-        **({"rounding": "gptq"} if kwargs.get("hessians") else {}),
+        **kwargs,
+        **({"rounding": "gptq"} if hessians else {}),
     }
 
 

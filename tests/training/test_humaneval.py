@@ -188,3 +188,12 @@ def test_proxy_heals_only_a_split_token(tokenizer) -> None:  # type: ignore[no-u
     ids, heal = b.build(after_indent)
     assert heal == ""
     assert ids[-1] == encode_plain(tokenizer, after_indent.prefix)[-1]
+
+
+def test_the_proxy_probes_are_the_engines() -> None:
+    """``humaneval._TYPED_ON`` restates ``engine/healing._PROBES`` (the GPU job's code copy has
+    no engine): the proxy's healing rule must not drift from the product's."""
+    from qwen_lsp.engine import healing
+    from qwen_lsp.training import humaneval
+
+    assert humaneval._TYPED_ON == healing._PROBES
