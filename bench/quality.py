@@ -59,17 +59,25 @@ def make_generator(module: Path, order: str, language: str, stats: dict):
             doc = Document(uri, task.prefix + task.suffix, 1, lang)
             offset = len(task.prefix.encode("utf-8"))
             prepared.append(service.prepare(CompletionQuery(uri, doc.snapshot(), offset, settings)))
-        jobs = [
-            service.scheduler.submit(p.model, p.request) if isinstance(p, Prepared) else None
-            for p in prepared
-        ]
-        out = []
-        for p, job in zip(prepared, jobs, strict=True):
-            if job is None:
-                out.append(p.text if isinstance(p, Suggestion) else "")
-                continue
-            suggestion = service.finish(p, job.future.result(600))
-            out.append(suggestion.text if suggestion else "")
+        # All tasks' first runs are queued at once (the scheduler batches them); the retries
+        # after a syntax rejection (CompletionService.retry) go in further rounds.
+        out = [p.text if isinstance(p, Suggestion) else "" for p in prepared]
+        pending = {
+            i: service.scheduler.submit(p.model, p.request)
+            for i, p in enumerate(prepared)
+            if isinstance(p, Prepared)
+        }
+        while pending:
+            retries = {}
+            for i, job in pending.items():
+                p = prepared[i]
+                assert isinstance(p, Prepared)
+                suggestion = service.finish(p, job.future.result(600))
+                if suggestion is not None:
+                    out[i] = suggestion.text
+                elif (request := service.retry(p)) is not None:
+                    retries[i] = service.scheduler.submit(p.model, request)
+            pending = retries
         stats["seconds"] = stats.get("seconds", 0.0) + time.perf_counter() - t0
         stats["tasks"] = stats.get("tasks", 0) + len(tasks)
         return out
@@ -119,6 +127,12 @@ def run(args: argparse.Namespace) -> dict:
                     k: round(v, 4) if isinstance(v, float) else v for k, v in ho.items()
                 }
                 entry["heldout"]["seconds_per_task"] = round(stats["seconds"] / stats["tasks"], 3)
+                service_stats = generate.service.stats  # type: ignore[attr-defined]
+                entry["syntax_check"] = {
+                    "rejected": service_stats.rejected_by_syntax,
+                    "retries": service_stats.syntax_retries,
+                    "rescued_by_retry": service_stats.rescued_by_retry,
+                }
             finally:
                 generate.service.close()  # type: ignore[attr-defined]
             print(json.dumps(entry), file=sys.stderr, flush=True)

@@ -90,6 +90,13 @@ class CompletionSettings:
         "the next step.",
     )
     syntaxCheck: bool = setting(True, "Reject or trim suggestions that add syntax errors.")
+    syntaxRetries: int = setting(
+        2,
+        "When the syntax check rejects a suggestion, decode again this many times from the "
+        "model's next most likely first token (0: no retries).",
+        minimum=0,
+        maximum=8,
+    )
     minChars: int = setting(
         2, "Drop suggestions shorter than this (after trimming).", minimum=0, maximum=100
     )

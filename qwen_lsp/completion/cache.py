@@ -44,8 +44,17 @@ class CompletionCache:
         self._lock = threading.Lock()
         self.stats = CacheStats()
 
+    def resize(self, size: int) -> None:
+        """Hold at most ``size`` entries from now on (0: cache nothing, forget everything)."""
+        with self._lock:
+            self.size = size
+            while len(self._data) > max(0, size):
+                self._data.popitem(last=False)
+
     def get(self, key: str) -> str | None:
         """The cached suggestion for ``key``."""
+        if self.size <= 0:
+            return None
         with self._lock:
             self.stats.lookups += 1
             text = self._data.get(key)

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..config import Settings
@@ -102,6 +102,10 @@ class Prepared:
     backend: str = "local"  # the backend that answered
     sent_sha256: str | None = None  # of what was sent to the remote
     remote_ms: float = 0.0
+    # First tokens of the local candidates the syntax check rejected (see :meth:`retry`), and
+    # whether the last candidate was one of them.
+    rejected_first: list[int] = field(default_factory=list)
+    last_rejected: bool = False
 
 
 @dataclass
@@ -121,6 +125,8 @@ class ServiceStats:
     empty: int = 0
     rejected_by_syntax: int = 0
     truncated_by_syntax: int = 0
+    syntax_retries: int = 0  # model runs again after a rejection (see CompletionService.retry)
+    rescued_by_retry: int = 0  # suggestions that came from such a run
     context_sources_skipped: int = 0
     waited_for_indent: int = 0  # requests inside unfinished indentation (no model run)
     prefill_tokens: int = 0
@@ -167,13 +173,18 @@ class CompletionService:
             answer = await self.hybrid.run(prepared)
             if answer is not None:
                 return self.finish(prepared, answer)
-        job = self.scheduler.submit(prepared.model, prepared.request, group=query.uri)
-        try:
-            result = await asyncio.wrap_future(job.future)
-        except asyncio.CancelledError:
-            job.cancel()
-            raise
-        return self.finish(prepared, result)
+        request: GenerationRequest | None = prepared.request
+        suggestion = None
+        while request is not None:
+            job = self.scheduler.submit(prepared.model, request, group=query.uri)
+            try:
+                result = await asyncio.wrap_future(job.future)
+            except asyncio.CancelledError:
+                job.cancel()
+                raise
+            suggestion = self.finish(prepared, result)
+            request = self.retry(prepared) if suggestion is None else None
+        return suggestion
 
     def complete_sync(self, query: CompletionQuery, timeout: float = 120.0) -> Suggestion | None:
         """The same path for callers without an event loop (CLI, Python API)."""
@@ -184,8 +195,18 @@ class CompletionService:
             answer = asyncio.run(self._remote_once(prepared))
             if answer is not None:
                 return self.finish(prepared, answer)
-        job = self.scheduler.submit(prepared.model, prepared.request, group=query.uri)
-        return self.finish(prepared, job.future.result(timeout))
+        return self._run_local(prepared, prepared.request, timeout)
+
+    def _run_local(
+        self, prepared: Prepared, request: GenerationRequest | None, timeout: float
+    ) -> Suggestion | None:
+        """Run ``request`` (and the retries the syntax check asks for) on this thread."""
+        suggestion = None
+        while request is not None:
+            job = self.scheduler.submit(prepared.model, request, group=prepared.query.uri)
+            suggestion = self.finish(prepared, job.future.result(timeout))
+            request = self.retry(prepared) if suggestion is None else None
+        return suggestion
 
     async def _remote_once(self, prepared: Prepared) -> GenerationResult | None:
         """The remote's answer from a caller without a loop (a client for this call only)."""
@@ -243,6 +264,9 @@ class CompletionService:
         finally:
             if not job.future.done():
                 job.cancel()
+        if suggestion is None and not committer.committed:
+            # Nothing shown yet: the retries after a syntax rejection come whole.
+            suggestion = self._run_local(prepared, self.retry(prepared), timeout)
         self.last_suggestion = suggestion
         final = suggestion.text if suggestion is not None else ""
         if not final.startswith(committer.committed):  # never expected: the committer is exact
@@ -370,6 +394,7 @@ class CompletionService:
             prompt.heal,
             f"{plan.multiline}{settings.temperature}{settings.seed}{settings.maxTokens}{route}",
         )
+        self.cache.resize(settings.cacheSize)  # the setting as the client last sent it
         cached = self.cache.get(key)
         if cached is not None:
             self._count("cache")
@@ -507,6 +532,8 @@ class CompletionService:
         self.stats.decode_seconds += result.decode_seconds / max(1, result.batch_size)
         text = postprocess.finish(result.text, prepared.plan, settings.minChars)
         language = prepared.query.snapshot.language
+        retried = bool(prepared.rejected_first)
+        prepared.last_rejected = False
         if text is not None and settings.syntaxCheck and language is not None:
             before = prepared.text[: prepared.cursor]
             after = prepared.text[prepared.cursor :]
@@ -528,6 +555,9 @@ class CompletionService:
                 if checked != text:
                     self.stats.truncated_by_syntax += 1
                 text = postprocess.finish(checked, prepared.plan, settings.minChars)
+            if checked is None and text is None and result.tokens and prepared.backend == "local":
+                prepared.last_rejected = True
+                prepared.rejected_first.append(result.tokens[0])
         timings = {
             "context": prepared.context_ms,
             "prefill": result.prefill_seconds * 1000,
@@ -560,6 +590,8 @@ class CompletionService:
             return None
         source = "remote" if remote else "model"
         self._count(source)
+        if retried:
+            self.stats.rescued_by_retry += 1
         if prepared.backend == prepared.route:
             self.cache.put(prepared.cache_key, text)
         self.memory.remember(prepared.query.uri, prepared.text, prepared.cursor, text)
@@ -575,6 +607,20 @@ class CompletionService:
             timings,
             generation_id,
         )
+
+    def retry(self, prepared: Prepared) -> GenerationRequest | None:
+        """The next request after :meth:`finish` gave nothing because the syntax check rejected
+        the model's candidate: the same prompt with that candidate's first token (and those of
+        earlier rejected ones) excluded, so greedy decoding follows the model's next most
+        likely start. None when the last candidate was not rejected by the syntax check or
+        ``completion.syntaxRetries`` are used up. The prompt's KV state is still cached, so a
+        retry costs about one decode."""
+        limit = prepared.query.settings.completion.syntaxRetries
+        if not prepared.last_rejected or len(prepared.rejected_first) > limit:
+            return None
+        prepared.last_rejected = False
+        self.stats.syntax_retries += 1
+        return replace(prepared.request, exclude_first=tuple(prepared.rejected_first), on_text=None)
 
     # -- bookkeeping ---------------------------------------------------------------------
 

@@ -41,6 +41,9 @@ class GenerationRequest:
     # Streaming: called on the decoding thread with the text so far after each accepted token
     # (stop rules applied), once the text continues what healing removed. Must be quick.
     on_text: Callable[[str], None] | None = None
+    # Tokens the first generated token may not be: a retry after the syntax check rejected the
+    # candidates that started with them (the next most likely start instead).
+    exclude_first: tuple[int, ...] = ()
 
 
 @dataclass
@@ -83,10 +86,17 @@ class SequenceState:
     def choose(self, logits: np.ndarray) -> int:
         """Pick the next token from this sequence's logits row."""
         allowed = self.healing.allowed() if self.healing and self.healing.active else None
+        req = self.request
+        first = not self.tokens and self.finish_reason is None
+        if first and req.exclude_first:
+            excluded = set(req.exclude_first)
+            if allowed is not None:
+                allowed = [t for t in allowed if t not in excluded]
+            logits = logits.copy()
+            logits[list(excluded)] = -np.inf
         if allowed == []:
             allowed = None  # nothing re-creates the text: let the model decide
             self.healing = None
-        req = self.request
         token = pick(logits, allowed, req.temperature, req.top_p, self.rng)
         if self.healing and self.healing.active:
             self.healing.advance(token)
