@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,8 +55,11 @@ def encode_corpus(
     out_dir: str | Path,
     splits: Sequence[str] = ("train", "heldout"),
     batch_docs: int = 4096,
+    score: Callable[[Sequence[str]], list[float]] | None = None,
 ) -> dict[str, Any]:
-    """Encode ``{split}.jsonl`` (or ``.jsonl.xz``) of a corpus folder into token files."""
+    """Encode ``{split}.jsonl`` (or ``.jsonl.xz``) of a corpus folder into token files; with
+    ``score`` (texts -> one float per text) also ``{split}.scores.npy``, per document, for
+    :attr:`FimConfig.score_boost`."""
     if tok.get_vocab_size() > 65535:
         raise ValueError("uint16 token files need a vocabulary below 65,536")
     out = Path(out_dir)
@@ -96,6 +99,9 @@ def encode_corpus(
                     pos += len(arr)
                     ppos += len(parr)
         np.save(out / f"{split}.docs.npy", np.asarray(docs, dtype=np.int64).reshape(-1, 5))
+        if score is not None:
+            values = np.asarray(score([r["text"] for r in records]), dtype=np.float32)
+            np.save(out / f"{split}.scores.npy", values)
         chars = sum(len(r["text"]) for r in records)
         stats[split] = {
             "docs": len(docs),
@@ -118,6 +124,7 @@ class TokenData:
     tokens: np.ndarray
     docs: np.ndarray  # [n, 5]: start, length, package, path_start, path_length
     paths: np.ndarray
+    scores: np.ndarray | None = None  # per document (``encode_corpus(score=...)``), if any
 
     @classmethod
     def open(cls, data_dir: str | Path, split: str) -> TokenData:
@@ -130,7 +137,9 @@ class TokenData:
             if paths_file.stat().st_size
             else np.zeros(0, U16)
         )
-        return cls(tokens, np.load(d / f"{split}.docs.npy"), paths)
+        scores_file = d / f"{split}.scores.npy"
+        scores = np.load(scores_file) if scores_file.exists() else None
+        return cls(tokens, np.load(d / f"{split}.docs.npy"), paths, scores)
 
     @property
     def num_tokens(self) -> int:
@@ -167,6 +176,10 @@ class FimConfig:
         }
     )
     max_middle_tokens: int = 256
+    # Documents are drawn in proportion to tokens x (1 + score_boost x score), with the
+    # token folder's per-document scores (``selection.py``; an annealing stage's emphasis on
+    # documented short functions). 0: in proportion to tokens alone.
+    score_boost: float = 0.0
     max_block_lines: int = 12
     crossfile_share: float = 0.35  # at most this share of a sample's budget goes to snippets
 
@@ -186,7 +199,12 @@ class FimSampler:
         self.is_space = tables.is_space
         self.width = tables.tail_width
         docs = data.docs
-        self.doc_ends = np.cumsum(docs[:, 1] + 1)  # token-uniform document choice
+        weight = (docs[:, 1] + 1).astype(np.float64)  # token-uniform document choice
+        if cfg.score_boost:
+            if data.scores is None or len(data.scores) != len(docs):
+                raise ValueError("score_boost needs the token folder's per-document scores")
+            weight *= 1.0 + cfg.score_boost * np.clip(data.scores.astype(np.float64), 0.0, 1.0)
+        self.doc_ends = np.cumsum(weight)
         pkg = docs[:, 2]
         change = np.flatnonzero(np.diff(pkg)) + 1
         starts = np.concatenate([[0], change])
@@ -336,10 +354,14 @@ class FimSampler:
         return out
 
     # -- samples -------------------------------------------------------------------------------
+    def choose_document(self) -> int:
+        """A document index, drawn in proportion to its tokens (x its score weight)."""
+        pos = self.rng.uniform(0.0, float(self.doc_ends[-1]))
+        return min(int(np.searchsorted(self.doc_ends, pos, side="right")), len(self.doc_ends) - 1)
+
     def sample(self, budget: int) -> tuple[list[int], list[int], str]:
         """One self-contained sample of at most ``budget`` tokens: ``(tokens, middle_mask, kind)``."""
-        pos = int(self.rng.integers(0, int(self.doc_ends[-1])))
-        d = int(np.searchsorted(self.doc_ends, pos, side="right"))
+        d = self.choose_document()
         order = str(self.rng.choice(self.orders, p=self.order_p))
         ctx: list[int] = []
         if self.rng.random() < self.cfg.p_crossfile:

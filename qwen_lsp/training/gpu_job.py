@@ -34,6 +34,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -218,7 +219,16 @@ def cmd_prepare(args: argparse.Namespace) -> dict[str, Any]:
     tok.save(str(data_dir / "tokenizer.json"), pretty=False)  # compact: counts against 30 MB
     _log(f"tokenizer: {report['tokenizer']}")
     t2 = time.time()
-    report["tokens"] = encode_corpus(tok, corpus_dir, data_dir)
+    score: Callable[[Sequence[str]], list[float]] | None = None
+    if args.lang == "python":
+        from qwen_lsp.training.selection import score_texts
+
+        def python_scores(texts: Sequence[str]) -> list[float]:
+            return score_texts(texts, args.workers)
+
+        score = python_scores
+
+    report["tokens"] = encode_corpus(tok, corpus_dir, data_dir, score=score)
     report["tokens"]["seconds"] = round(time.time() - t2, 1)
     _log(f"token files: {report['tokens']}")
     held = corpus_dir / "heldout.jsonl"
@@ -294,7 +304,9 @@ def _train_config(args: argparse.Namespace, d: Path, deadline: float) -> dict[st
             workers=0,
         )
     if args.config:
-        text = Path(args.config).read_text() if Path(args.config).exists() else args.config
+        # Inline JSON or a file; a long inline object is no path (stat() would fail on it).
+        inline = args.config.lstrip().startswith("{")
+        text = args.config if inline else Path(args.config).read_text()
         cfg.update(json.loads(text))
     return cfg
 

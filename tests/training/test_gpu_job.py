@@ -216,3 +216,25 @@ def test_the_code_copy_imports_without_the_engine(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_launch_config_inline_or_from_a_file(tmp_path: Path) -> None:
+    """--config takes a JSON object inline (however long: run 5's did not fit in a file name)
+    or a file holding one."""
+    import argparse
+
+    from qwen_lsp.training.gpu_job import _train_config
+
+    overrides = {
+        "lr": 2e-4,
+        "min_lr_ratio": 0.0,
+        "fim": {"score_boost": 4.0, "span_weights": {f"mode{i}": 0.1 for i in range(30)}},
+    }
+    inline = json.dumps(overrides)
+    assert len(inline) > 255  # longer than a file name may be
+    args = argparse.Namespace(preset="int4-50m", eval_every_minutes=4.0, smoke=False)
+    cfg = _train_config(argparse.Namespace(**vars(args), config=inline), tmp_path, 0.0)
+    assert cfg["fim"] == overrides["fim"] and cfg["lr"] == 2e-4
+    path = tmp_path / "anneal.json"
+    path.write_text(inline)
+    assert _train_config(argparse.Namespace(**vars(args), config=str(path)), tmp_path, 0.0) == cfg
