@@ -1047,6 +1047,34 @@ def unpack_weights(pack_dir: Path, dest: Path, prefix: str | None = None) -> Pat
     return dest
 
 
+def pack_calibration(data_dir: Path, out: Path, windows: int, length: int) -> list[str]:
+    """A small token folder of ``windows`` windows of ``length`` training tokens spread evenly
+    over ``data_dir``'s training split (one document per window), with its tokenizer: what
+    ``finalize`` on the CPU machine needs for the GPTQ calibration and the logit checks."""
+    import numpy as np
+
+    from qwen_lsp.training.data import TokenData
+
+    out.mkdir(parents=True, exist_ok=True)
+    rows = TokenData.open(data_dir, "train").windows(windows, length)
+    np.asarray(rows, dtype=np.uint16).tofile(out / "train.tokens.u16")
+    docs = np.zeros((len(rows), 5), dtype=np.int64)  # start, length, package, path start/length
+    docs[:, 0] = np.arange(len(rows)) * length
+    docs[:, 1] = length
+    np.save(out / "train.docs.npy", docs)
+    (out / "train.paths.u16").write_bytes(b"")
+    for name in ("tokenizer.json", "meta.json"):
+        if (data_dir / name).exists():
+            shutil.copyfile(data_dir / name, out / name)
+    return sorted(p.name for p in out.iterdir())
+
+
+def cmd_pack_calibration(args: argparse.Namespace) -> list[str]:
+    """``pack_calibration`` of the language's token folder into ``--out``/calib."""
+    d = _lang_dir(args.work, args.lang)
+    return pack_calibration(d / "data", Path(args.out) / "calib", args.windows, args.length)
+
+
 def cmd_pack_weights(args: argparse.Namespace) -> list[str]:
     """Weights in <= 15 MiB parts into ``--out`` (``--parts a:b`` keeps a slice per call)."""
     import torch
@@ -1176,6 +1204,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=420.0,
         help="skip further ONNX evaluations after this many seconds",
     )
+
+    p = add("pack-calibration")
+    p.add_argument("--lang", choices=["python", "javascript"], required=True)
+    p.add_argument("--out", default=os.environ.get("OUT", "out"))
+    p.add_argument("--windows", type=int, default=256)
+    p.add_argument("--length", type=int, default=1024)
 
     p = add("pack-weights")
     p.add_argument("--lang", choices=["python", "javascript"], required=True)

@@ -238,3 +238,20 @@ def test_launch_config_inline_or_from_a_file(tmp_path: Path) -> None:
     path = tmp_path / "anneal.json"
     path.write_text(inline)
     assert _train_config(argparse.Namespace(**vars(args), config=str(path)), tmp_path, 0.0) == cfg
+
+
+def test_pack_calibration_keeps_real_training_windows(token_dir: Path, tmp_path: Path) -> None:
+    """The calibration pack holds evenly spaced windows of the training split, readable as a
+    token folder (what the GPTQ calibration reads on the CPU machine)."""
+    from qwen_lsp.training.data import TokenData
+    from qwen_lsp.training.gptq import calibration_windows
+    from qwen_lsp.training.gpu_job import pack_calibration
+
+    names = pack_calibration(token_dir, tmp_path / "calib", windows=6, length=64)
+    assert {"train.tokens.u16", "train.docs.npy", "tokenizer.json"} <= set(names)
+    packed = TokenData.open(tmp_path / "calib", "train")
+    source = TokenData.open(token_dir, "train")
+    assert packed.docs.shape == (6, 5)
+    for (start, length, *_), window in zip(packed.docs, source.windows(6, 64), strict=True):
+        assert packed.tokens[start : start + length].tolist() == window
+    assert calibration_windows(tmp_path / "calib", n=3, length=64)
