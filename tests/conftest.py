@@ -17,6 +17,11 @@ os.environ["QWEN_LSP_CACHE_DIR"] = _CACHE
 os.environ["QWEN_LSP_CONFIG"] = str(Path(_CACHE) / "no-user-settings.json")
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Remove the private cache (every test run made one and left it in the temp folder)."""
+    shutil.rmtree(_CACHE, ignore_errors=True)
+
+
 @pytest.fixture
 def shop(tmp_path: Path) -> Path:
     """A fresh copy of the example workspace."""
