@@ -46,6 +46,8 @@ class CompletionCache:
 
     def resize(self, size: int) -> None:
         """Hold at most ``size`` entries from now on (0: cache nothing, forget everything)."""
+        if size == self.size:
+            return  # every request passes its setting: no lock unless it changed
         with self._lock:
             self.size = size
             while len(self._data) > max(0, size):

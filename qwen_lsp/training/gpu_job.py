@@ -28,6 +28,7 @@ Subcommands (``--work`` defaults to ``/tmp/qwen``; everything lives under ``$WOR
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shutil
@@ -223,11 +224,7 @@ def cmd_prepare(args: argparse.Namespace) -> dict[str, Any]:
     if args.lang == "python":
         from qwen_lsp.training.selection import score_texts
 
-        def python_scores(texts: Sequence[str]) -> list[float]:
-            return score_texts(texts, args.workers)
-
-        score = python_scores
-
+        score = functools.partial(score_texts, workers=args.workers)
     report["tokens"] = encode_corpus(tok, corpus_dir, data_dir, score=score)
     report["tokens"]["seconds"] = round(time.time() - t2, 1)
     _log(f"token files: {report['tokens']}")

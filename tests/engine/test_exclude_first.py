@@ -4,32 +4,12 @@ healing's allowed set loses the excluded ids too (healing is dropped when none i
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
-import pytest
 
 from qwen_lsp.engine.generate import GenerationRequest, SequenceState, decode, generate, prefill
 from qwen_lsp.engine.healing import HealingConstraint, back_up
-from qwen_lsp.engine.module import load_module, verify
-from qwen_lsp.engine.session import DecoderSession
-from qwen_lsp.engine.tokenizer import ModelTokenizer
 
-from ..support import REPO
-
-FIXTURES = ["tiny_qwen2", "tiny_qwen3"]
 STEPS = 12
-
-
-@pytest.fixture(scope="module", params=FIXTURES)
-def fixture(request):
-    folder = REPO / "tests" / "fixtures" / request.param
-    module = load_module(folder)
-    verify(module)
-    tokenizer = ModelTokenizer(module.tokenizer_path, module.fim, module.stop_tokens)
-    session = DecoderSession(str(module.model_path))
-    expected = json.loads((folder / "expected.json").read_text())
-    return tokenizer, session, expected
 
 
 def _run(session, tokenizer, prompt, steps=STEPS, **kw):
@@ -41,8 +21,8 @@ def _run(session, tokenizer, prompt, steps=STEPS, **kw):
     return result
 
 
-def test_excluding_the_greedy_first_token_gives_the_second_best_one(fixture):
-    tokenizer, session, expected = fixture
+def test_excluding_the_greedy_first_token_gives_the_second_best_one(tiny_model):
+    _module, tokenizer, session, expected = tiny_model
     for case in expected["single"]:
         logits, _kv = prefill(session, case["prompt_ids"])
         order = np.argsort(-logits)
@@ -58,8 +38,8 @@ def test_excluding_the_greedy_first_token_gives_the_second_best_one(fixture):
         assert _run(session, tokenizer, case["prompt_ids"]).tokens == plain.tokens
 
 
-def test_excluding_several_tokens_gives_the_best_remaining_one(fixture):
-    tokenizer, session, expected = fixture
+def test_excluding_several_tokens_gives_the_best_remaining_one(tiny_model):
+    _module, tokenizer, session, expected = tiny_model
     for case in expected["single"]:
         logits, _kv = prefill(session, case["prompt_ids"])
         order = [int(t) for t in np.argsort(-logits)[:4]]
@@ -68,11 +48,11 @@ def test_excluding_several_tokens_gives_the_best_remaining_one(fixture):
         assert result.tokens[0] == order[2], case["name"]
 
 
-def test_tokens_after_the_first_are_not_constrained(fixture):
+def test_tokens_after_the_first_are_not_constrained(tiny_model):
     """Excluding every token that the greedy run produces at step 2 or later (but not its
     first token) changes nothing: the first token is the same, and the later steps still
     produce the excluded tokens."""
-    tokenizer, session, expected = fixture
+    _module, tokenizer, session, expected = tiny_model
     for case in expected["single"]:
         want = case["new_ids"][:STEPS]
         later = tuple(sorted(set(want[1:]) - {want[0]}))
@@ -82,11 +62,11 @@ def test_tokens_after_the_first_are_not_constrained(fixture):
         assert set(later) <= set(result.tokens[1:])
 
 
-def test_after_an_excluded_start_decoding_is_plain_greedy(fixture):
+def test_after_an_excluded_start_decoding_is_plain_greedy(tiny_model):
     """With the greedy first token excluded, the tokens after the substitute first token are
     exactly what unconstrained greedy decoding gives after it (the excluded token included,
     should the model pick it later)."""
-    tokenizer, session, expected = fixture
+    _module, tokenizer, session, expected = tiny_model
     for case in expected["single"]:
         greedy = case["new_ids"][0]
         result = _run(session, tokenizer, case["prompt_ids"], exclude_first=(greedy,))
@@ -95,10 +75,10 @@ def test_after_an_excluded_start_decoding_is_plain_greedy(fixture):
         assert result.tokens[1:] == rest.tokens, case["name"]
 
 
-def test_exclusion_is_per_sequence_in_a_batch(fixture):
+def test_exclusion_is_per_sequence_in_a_batch(tiny_model):
     """Two sequences of the same prompt decoded together: only the one whose request
     excludes the greedy first token starts elsewhere."""
-    tokenizer, session, expected = fixture
+    _module, tokenizer, session, expected = tiny_model
     case = expected["single"][0]
     greedy = case["new_ids"][0]
     states, caches, logits = [], [], []
@@ -131,8 +111,8 @@ def _healing_cases(tokenizer, expected):
     return out
 
 
-def test_with_healing_the_excluded_token_is_not_chosen_from_the_allowed_set(fixture):
-    tokenizer, session, expected = fixture
+def test_with_healing_the_excluded_token_is_not_chosen_from_the_allowed_set(tiny_model):
+    _module, tokenizer, session, expected = tiny_model
     for ids, heal, allowed in _healing_cases(tokenizer, expected):
         logits, _kv = prefill(session, ids)
         by_score = sorted(allowed, key=lambda t: -logits[t])
@@ -151,10 +131,10 @@ def test_with_healing_the_excluded_token_is_not_chosen_from_the_allowed_set(fixt
         assert result.text == tokenizer.decode(result.tokens)[len(heal.decode()) :]
 
 
-def test_when_every_healing_token_is_excluded_healing_is_dropped(fixture):
+def test_when_every_healing_token_is_excluded_healing_is_dropped(tiny_model):
     """Removed bytes that only one token re-creates: excluding it leaves nothing allowed, so
     the model picks freely (its best token other than the excluded one)."""
-    tokenizer, session, expected = fixture
+    _module, tokenizer, session, expected = tiny_model
     prompt = expected["single"][0]["prompt_ids"]
     logits, _kv = prefill(session, prompt)
     greedy = int(np.argmax(logits))

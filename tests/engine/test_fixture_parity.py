@@ -3,40 +3,19 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
-import pytest
 
 from qwen_lsp.engine.generate import GenerationRequest, SequenceState, decode, generate, prefill
-from qwen_lsp.engine.module import load_module, verify
-from qwen_lsp.engine.session import DecoderSession
-from qwen_lsp.engine.tokenizer import ModelTokenizer
-
-from ..support import REPO
-
-FIXTURES = ["tiny_qwen2", "tiny_qwen3"]
 
 
-@pytest.fixture(scope="module", params=FIXTURES)
-def fixture(request):
-    folder = REPO / "tests" / "fixtures" / request.param
-    module = load_module(folder)
-    verify(module)
-    tokenizer = ModelTokenizer(module.tokenizer_path, module.fim, module.stop_tokens)
-    session = DecoderSession(str(module.model_path))
-    expected = json.loads((folder / "expected.json").read_text())
-    return module, tokenizer, session, expected
-
-
-def test_graph_shape_is_read_from_the_model(fixture):
-    _module, tokenizer, session, _expected = fixture
+def test_graph_shape_is_read_from_the_model(tiny_model):
+    _module, tokenizer, session, _expected = tiny_model
     assert (session.num_layers, session.kv_heads, session.head_dim) == (2, 2, 16)
     assert session.vocab_size == tokenizer.vocab_size == 1536
 
 
-def test_tokenizer_matches_transformers_prompt_ids(fixture):
-    _module, tokenizer, _session, expected = fixture
+def test_tokenizer_matches_transformers_prompt_ids(tiny_model):
+    _module, tokenizer, _session, expected = tiny_model
     plain = [c for c in expected["single"] if "<|" not in c["prompt"]]
     assert len(plain) >= 3
     for case in plain:
@@ -45,8 +24,8 @@ def test_tokenizer_matches_transformers_prompt_ids(fixture):
         assert tokenizer.decode(case["new_ids"]) == case["new_text"]
 
 
-def test_greedy_with_kv_cache(fixture):
-    _module, tokenizer, session, expected = fixture
+def test_greedy_with_kv_cache(tiny_model):
+    _module, tokenizer, session, expected = tiny_model
     for case in expected["single"]:
         result, _ = generate(
             session,
@@ -56,8 +35,8 @@ def test_greedy_with_kv_cache(fixture):
         assert result.tokens == case["new_ids"], case["name"]
 
 
-def test_greedy_without_kv_cache(fixture):
-    _module, _tokenizer, session, expected = fixture
+def test_greedy_without_kv_cache(tiny_model):
+    _module, _tokenizer, session, expected = tiny_model
     for case in expected["single"][:4]:
         ids = list(case["prompt_ids"])
         for want in case["new_ids"]:
@@ -71,8 +50,8 @@ def test_greedy_without_kv_cache(fixture):
             ids.append(want)
 
 
-def test_last_logits_match_transformers(fixture):
-    _module, _tokenizer, session, expected = fixture
+def test_last_logits_match_transformers(tiny_model):
+    _module, _tokenizer, session, expected = tiny_model
     want = expected["last_logits"]
     ids = next(c for c in expected["single"] if c["name"] == want["name"])["prompt_ids"]
     logits, _ = session.forward(
@@ -84,9 +63,9 @@ def test_last_logits_match_transformers(fixture):
     assert np.max(np.abs(logits[0] - np.array(want["logits"]))) < 1e-4
 
 
-def test_left_padded_batch_forward_matches_transformers(fixture):
+def test_left_padded_batch_forward_matches_transformers(tiny_model):
     """The graph itself, fed transformers' padded batch (mask + position ids), gives its tokens."""
-    _module, _tokenizer, session, expected = fixture
+    _module, _tokenizer, session, expected = tiny_model
     batch = expected["batch"]
     ids = np.array(batch["input_ids"])
     mask = np.array(batch["attention_mask"])
@@ -104,9 +83,9 @@ def test_left_padded_batch_forward_matches_transformers(fixture):
     assert outputs == batch["new_ids"]
 
 
-def test_engine_batched_decode_equals_one_by_one(fixture):
+def test_engine_batched_decode_equals_one_by_one(tiny_model):
     """Requests prefilled separately and decoded together give what each gives alone."""
-    _module, tokenizer, session, expected = fixture
+    _module, tokenizer, session, expected = tiny_model
     cases = expected["single"][:5]
     states, caches, logits = [], [], []
     for case in cases:
@@ -122,8 +101,8 @@ def test_engine_batched_decode_equals_one_by_one(fixture):
     assert [s.tokens for s in states] == [c["new_ids"] for c in cases]
 
 
-def test_kv_prefix_reuse_gives_the_same_tokens(fixture):
-    _module, tokenizer, session, expected = fixture
+def test_kv_prefix_reuse_gives_the_same_tokens(tiny_model):
+    _module, tokenizer, session, expected = tiny_model
     case = max(expected["single"], key=lambda c: len(c["prompt_ids"]))
     prompt = case["prompt_ids"]
     _, full_kv = prefill(session, prompt)
