@@ -471,6 +471,7 @@ def cmd_evalwatch(args: argparse.Namespace) -> int:
     import torch
 
     from qwen_lsp.training.model import load_hf
+    from qwen_lsp.training.qat import enable_qat
     from qwen_lsp.training.tokenizer import load_tokenizer
 
     d = _lang_dir(args.work, args.lang)
@@ -479,6 +480,10 @@ def cmd_evalwatch(args: argparse.Namespace) -> int:
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
     curve = d / "eval" / "eval_curve.jsonl"
+    launch = run / "launch_config.json"
+    qat_block_size = (
+        json.loads(launch.read_text()).get("qat_block_size") if launch.exists() else None
+    )
     done: set[str] = set()
     if curve.exists():
         done = {
@@ -502,6 +507,9 @@ def cmd_evalwatch(args: argparse.Namespace) -> int:
         meta = json.loads((snap / "READY").read_text())
         try:
             model = load_hf(snap, dtype=dtype).to(device)
+            if qat_block_size:
+                # Score the model as the int4 export will compute it.
+                enable_qat(model, qat_block_size)
             t = time.time()
             res = evaluate_model(
                 model, tok, d, args.smoke, device, dtype, workers=args.test_workers
@@ -802,6 +810,16 @@ def cmd_finalize(args: argparse.Namespace) -> dict[str, Any]:
     weights = run / args.weights if (run / args.weights).exists() else run / "final"
     if not weights.exists():
         raise SystemExit(f"no weights in {run}")
+    launch = run / "launch_config.json"
+    qat_block = json.loads(launch.read_text()).get("qat_block_size") if launch.exists() else None
+    if args.rounding is None:
+        args.rounding = "qat" if qat_block else "gptq"
+    if qat_block and (args.rounding != "qat" or args.block_size != qat_block):
+        _log(
+            f"warning: the run trained for int4 blocks of {qat_block} on the plain grid "
+            f"(--rounding qat --block-size {qat_block}); rounding {args.rounding} "
+            f"with blocks of {args.block_size} throws that away"
+        )
     model = load_hf(weights).float().eval()
     tok_path = d / "data" / "tokenizer.json"
     tok = load_tokenizer(tok_path)
@@ -825,7 +843,12 @@ def cmd_finalize(args: argparse.Namespace) -> dict[str, Any]:
         # Fusing checks greedy tokens through the engine, which the GPU job's code copy does
         # not hold: install_module fuses on the CPU machine.
         fuse=False,
-        quant_options={"block_size": args.block_size} if args.quant == "int4" else {},
+        quant_options=(
+            # A QAT run learned weights for the plain min/max grid: round on exactly that one.
+            {"block_size": args.block_size, **({"search": False} if args.rounding == "qat" else {})}
+            if args.quant == "int4"
+            else {}
+        ),
         calibration=calibration_windows(d / "data") if args.rounding == "gptq" else None,
     )
     _log(
@@ -849,6 +872,10 @@ def cmd_finalize(args: argparse.Namespace) -> dict[str, Any]:
             gm = load_hf(
                 weights, dtype=torch.bfloat16 if device.type == "cuda" else torch.float32
             ).to(device)
+            if qat_block and args.rounding == "qat":
+                from qwen_lsp.training.qat import enable_qat
+
+                enable_qat(gm, qat_block)
             evals["torch"] = evaluate_model(
                 gm,
                 tok,
@@ -909,7 +936,18 @@ def cmd_finalize(args: argparse.Namespace) -> dict[str, Any]:
     (d / "join.sh").write_text(JOIN_SH)
     (d / "finalize.json").write_text(
         json.dumps(
-            {"report": report, "evals": evals, "seconds": time.time() - t0}, indent=1, default=str
+            {
+                "report": report,
+                "evals": evals,
+                "seconds": time.time() - t0,
+                "args": {
+                    "rounding": args.rounding,
+                    "block_size": args.block_size,
+                    "qat": qat_block,
+                },
+            },
+            indent=1,
+            default=str,
         )
     )
     with tarfile.open(meta, "w:xz") as tar:
@@ -1178,9 +1216,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--block-size", type=int, default=64)
     p.add_argument(
         "--rounding",
-        choices=["gptq", "rtn"],
-        default="gptq",
-        help="int4 rounding: GPTQ on training windows (default) or round-to-nearest",
+        choices=["gptq", "rtn", "qat"],
+        default=None,
+        help="int4 rounding: GPTQ on training windows, round-to-nearest with the outlier search, "
+        "or the plain grid a QAT run trained for (default: qat after a QAT run, else gptq)",
     )
     p.add_argument("--weights", default="best", choices=["best", "final"])
     p.add_argument("--version", default="2026.11.0")

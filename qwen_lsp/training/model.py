@@ -376,7 +376,12 @@ class QwenDecoder(nn.Module):
 
     def logits(self, h: torch.Tensor) -> torch.Tensor:
         """Project hidden states on the tied embedding."""
-        return F.linear(h, self.embedding)
+        return F.linear(h, self.output_matrix())
+
+    def output_matrix(self) -> torch.Tensor:
+        """The output projection's matrix: the tied embedding (``qat.enable_qat`` rounds it
+        as the int4 export will)."""
+        return self.embedding
 
     # -- forward paths ---------------------------------------------------------------------
     def hidden(self, input_ids: torch.Tensor) -> torch.Tensor:

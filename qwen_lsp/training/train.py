@@ -70,6 +70,9 @@ class TrainConfig:
     init_from: str | None = None  # transformers-format folder to start from (fine-tuning)
     snapshots: bool = False
     fim: dict[str, Any] = field(default_factory=dict)
+    # Quantization-aware training (``qat.py``): the forward uses the weights as the int4 export
+    # rounds them, in blocks of this size; finalize with ``--rounding qat``. None: plain.
+    qat_block_size: int | None = None
 
     def model_shape(self, vocab_size: int) -> ModelShape:
         """The preset with overrides; the vocabulary always follows the tokenizer."""
@@ -213,6 +216,10 @@ def run_training(cfg: TrainConfig, log: Any = None) -> dict[str, Any]:
     if shape.vocab_size != tok.get_vocab_size():
         raise ValueError(f"model vocabulary {shape.vocab_size} != tokenizer {tok.get_vocab_size()}")
     model.to(device)
+    if cfg.qat_block_size:
+        from qwen_lsp.training.qat import enable_qat
+
+        enable_qat(model, cfg.qat_block_size)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW(

@@ -66,8 +66,10 @@ def test_weight_pack_round_trip(tmp_path: Path, int8: bool) -> None:
     not os.environ.get("QWEN_LSP_TRAINING_SMOKE"),
     reason="set QWEN_LSP_TRAINING_SMOKE=1 (about 3 minutes)",
 )
-def test_smoke_chain(tmp_path: Path) -> None:
-    """prepare -> launch (detached) -> wait -> finalize, exactly as on the GPU machine."""
+@pytest.mark.parametrize("qat", [False, True])
+def test_smoke_chain(tmp_path: Path, qat: bool) -> None:
+    """prepare -> launch (detached) -> wait -> finalize, exactly as on the GPU machine; with
+    ``qat`` a quantization-aware run, which finalize rounds on its own grid."""
     work, out = tmp_path / "work", tmp_path / "out"
     job = [sys.executable, str(REPO / "qwen_lsp" / "training" / "gpu_job.py"), "--work", str(work)]
 
@@ -77,7 +79,8 @@ def test_smoke_chain(tmp_path: Path) -> None:
         return r.stdout
 
     run("prepare", "--lang", "python", "--smoke")
-    run("launch", "--lang", "python", "--smoke", "--minutes", "0.7")
+    extra = ["--config", json.dumps({"qat_block_size": 64})] if qat else []
+    run("launch", "--lang", "python", "--smoke", "--minutes", "0.7", *extra)
     run("wait", "--minutes", "3", "--every", "10")
     assert (work / "python" / "run" / "DONE").read_text() == "deadline"
     run("finalize", "--lang", "python", "--smoke", "--out", str(out), "--wait-max", "60")
@@ -85,6 +88,10 @@ def test_smoke_chain(tmp_path: Path) -> None:
     fin = json.loads((work / "python" / "finalize.json").read_text())
     assert fin["report"]["onnx_vs_torch"]["max_abs_diff_cached"] < 1e-3
     assert "spm" in fin["evals"]["torch"]
+    if qat:
+        assert fin["args"]["rounding"] == "qat"
+        log = (work / "python" / "run" / "train_log.jsonl").read_text()
+        assert '"qat_block_size": 64' in log
 
 
 def test_a_run_starts_from_a_shipped_module(tmp_path: Path, tokenizer) -> None:  # type: ignore[no-untyped-def]
@@ -204,7 +211,8 @@ def test_the_code_copy_imports_without_the_engine(tmp_path: Path) -> None:
     probe = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
         "import qwen_lsp.training.module, qwen_lsp.training.export, qwen_lsp.training.quantize,"
-        " qwen_lsp.training.train, qwen_lsp.training.humaneval, qwen_lsp.training.fuse;"
+        " qwen_lsp.training.train, qwen_lsp.training.humaneval, qwen_lsp.training.fuse,"
+        " qwen_lsp.training.qat;"
         "assert qwen_lsp.__file__.startswith(sys.argv[1]), qwen_lsp.__file__;"
         "assert 'qwen_lsp.engine' not in sys.modules"
     )
