@@ -184,37 +184,38 @@ def decode(
     """Generate for ``states`` together until every one has finished. With shared buffers a
     finished sequence leaves the batch (its row dropped); plain graphs keep stepping it."""
     reserve = max(s.request.max_new_tokens for s in states) + 1
-    kv, mask = session.batch_cache(caches, reserve)
-    positions = np.array([c.length for c in caches], dtype=np.int64)
-    rows = list(states)  # the state of each batch row
-    logits_rows = list(first_logits)
-    pad = states[0].tokenizer.eos_id or 0
-    while True:
-        next_ids = []
-        for state, row in zip(rows, logits_rows, strict=True):
-            if state.done:
-                next_ids.append(pad)
-                continue
-            token = state.choose(row)
-            state.accept(token)
-            next_ids.append(token)
-        if all(s.done for s in rows):
-            return
-        if kv.shared and any(s.done for s in rows):
-            live = [i for i, s in enumerate(rows) if not s.done]
-            kv = session.keep_rows(kv, live)
-            rows = [rows[i] for i in live]
-            next_ids = [next_ids[i] for i in live]
-            mask, positions = mask[live], positions[live]
-            # ORT's GroupQueryAttention takes the mask's width as the longest row's length:
-            # trim the padding the dropped rows needed (rows are right-aligned ones).
-            mask = mask[:, mask.shape[1] - int(mask.sum(axis=1).max()) :]
-        mask = np.concatenate([mask, np.ones((len(rows), 1), dtype=np.int64)], axis=1)
-        logits, kv = session.forward(
-            np.array(next_ids, dtype=np.int64)[:, None], mask, positions[:, None], kv
-        )
-        positions += 1
-        logits_rows = [logits[i] for i in range(len(rows))]
+    with session.batched(caches, reserve) as (kv, mask):
+        positions = np.array([c.length for c in caches], dtype=np.int64)
+        rows = list(states)  # the state of each batch row
+        logits_rows = list(first_logits)
+        pad = states[0].tokenizer.eos_id or 0
+        while True:
+            next_ids = []
+            for state, row in zip(rows, logits_rows, strict=True):
+                if state.done:
+                    next_ids.append(pad)
+                    continue
+                token = state.choose(row)
+                state.accept(token)
+                next_ids.append(token)
+            if all(s.done for s in rows):
+                return
+            if kv.shared and any(s.done for s in rows):
+                live = [i for i, s in enumerate(rows) if not s.done]
+                # ``positions`` holds each row's valid length: only that much moves.
+                kv, order = session.keep_rows(kv, live, positions)
+                rows = [rows[i] for i in order]
+                next_ids = [next_ids[i] for i in order]
+                mask, positions = mask[order], positions[order]
+                # ORT's GroupQueryAttention takes the mask's width as the longest row's
+                # length: trim the padding the dropped rows needed (rows are right-aligned).
+                mask = mask[:, mask.shape[1] - int(mask.sum(axis=1).max()) :]
+            mask = np.concatenate([mask, np.ones((len(rows), 1), dtype=np.int64)], axis=1)
+            logits, kv = session.forward(
+                np.array(next_ids, dtype=np.int64)[:, None], mask, positions[:, None], kv
+            )
+            positions += 1
+            logits_rows = [logits[i] for i in range(len(rows))]
 
 
 def generate(

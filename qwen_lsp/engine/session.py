@@ -11,14 +11,22 @@ the new positions (ORT copies the whole cache every step). A fused graph
 ``qwen_lsp.kv_cache = shared`` in its metadata) reads and writes *one* buffer of a fixed capacity:
 ``present`` is bound to ``past``, a step writes only its own position, and only the sum of
 each attention-mask row matters (that row's length). :class:`KVCache` hides the difference.
+
+Sequences decoded together are copied into one batch cache (:meth:`DecoderSession.batched`)
+that lives in the session's :class:`BatchWorkspace`, memory kept between batches. A fused graph
+reads only each row's first ``length`` positions, so what lies past them is never cleared. Its
+``GroupQueryAttention`` (ONNX Runtime 1.32) refuses more than one new token per row in a batch
+with a past, so prompts are run one sequence at a time.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -81,6 +89,73 @@ class KVCache:
         return sum(k.numpy().nbytes + v.numpy().nbytes for k, v in self.layers)
 
 
+class BatchWorkspace:
+    """Flat key/value buffers per layer that merged batch caches view, kept between batches.
+
+    Fresh buffers cost more than the copy into them: merging eight caches of 1,200 positions
+    (147 MB with the embedded module) took 135 ms into new zeroed buffers, nearly all of it page
+    faults on first touch, and 14 ms into buffers already touched. One decode uses it at a time;
+    a second one asking meanwhile gets nothing and allocates its own. Contents are whatever an
+    earlier batch left (or uninitialised): callers copy in every position a graph reads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._busy = False
+        self._buffers: list[tuple[np.ndarray, np.ndarray]] = []
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held."""
+        return sum(k.nbytes + v.nbytes for k, v in self._buffers)
+
+    def take(
+        self, layers: int, elements: int, dtype: type[np.generic]
+    ) -> list[tuple[np.ndarray, np.ndarray]] | None:
+        """Per layer, flat key and value buffers of at least ``elements`` items (contents left
+        from earlier batches), or None while another caller holds them. Hand them back with
+        :meth:`give_back`."""
+        with self._lock:
+            if self._busy:
+                return None
+            self._busy = True
+        try:
+            if (
+                len(self._buffers) != layers
+                or self._buffers[0][0].size < elements
+                or self._buffers[0][0].dtype != dtype
+            ):
+                # Drop the old ones first (peak memory), and grow with some headroom so that
+                # documents growing a few tokens per keystroke do not regrow at every batch.
+                # Not zeroed: every position a graph reads is copied in first, and numpy's
+                # uninitialised large buffers come in huge pages, whose first touch costs a
+                # tenth of zeroed ones' (23 vs 219 ms for 147 MB here).
+                old = self._buffers[0][0].size if self._buffers else 0
+                size = max(elements, old + old // 4)
+                self._buffers = []
+                self._buffers = [
+                    (np.empty(size, dtype=dtype), np.empty(size, dtype=dtype))
+                    for _ in range(layers)
+                ]
+            return self._buffers
+        except BaseException:
+            self.give_back()
+            raise
+
+    def give_back(self) -> None:
+        """The buffers from :meth:`take` are free again."""
+        with self._lock:
+            self._busy = False
+
+    def free(self) -> int:
+        """Release the buffers (unless a decode holds them); returns the bytes released."""
+        with self._lock:
+            if self._busy:
+                return 0
+            freed = self.nbytes
+            self._buffers = []
+            return freed
+
+
 def physical_cores() -> int:
     """Physical cores (hyper-threads share execution units and slow matrix work down)."""
     try:
@@ -137,6 +212,7 @@ class DecoderSession:
         metadata = self.session.get_modelmeta().custom_metadata_map
         self.shared_kv = metadata.get(KV_CACHE_METADATA) == "shared"
         self._check_layout()
+        self.workspace = BatchWorkspace()
         # On a plain graph, one token of one sequence (a keystroke's decode) runs faster on one
         # thread than on two here (174 vs 150 tokens/s, bench/completion.py --llamacpp): too
         # little work per step to share, so a second session of the same graph takes those
@@ -212,61 +288,99 @@ class DecoderSession:
         ]
         return KVCache(layers, 0, capacity)
 
-    def batch_cache(self, caches: list[KVCache], reserve: int = 0) -> tuple[KVCache, np.ndarray]:
-        """Several batch-1 caches as one batch, and its attention mask (rows left-padded with
-        zeros: a plain graph attends by the mask, a fused one by each row's length). Shared
-        buffers get room for ``reserve`` more positions. One cache is used as it is."""
+    @contextlib.contextmanager
+    def batched(
+        self, caches: list[KVCache], reserve: int = 0
+    ) -> Iterator[tuple[KVCache, np.ndarray]]:
+        """Several batch-1 caches as one batch while the block runs, and its attention mask
+        (rows right-aligned: a plain graph attends by the mask, a fused one by each row's
+        length). Shared buffers get room for ``reserve`` more positions. One cache is used as
+        it is; several are copied into :attr:`workspace` when it is free (else into new
+        buffers), so the merged cache must not be used after the block."""
         if len(caches) == 1:
             cache = caches[0]
             if cache.capacity is not None and cache.capacity < cache.length + reserve:
                 cache = self._grown(cache, cache.length + reserve)
-            return cache, np.ones((1, cache.length), dtype=np.int64)
+            yield cache, np.ones((1, cache.length), dtype=np.int64)
+            return
         total = max(c.length for c in caches)
         mask = np.zeros((len(caches), total), dtype=np.int64)
         for row, cache in enumerate(caches):
             mask[row, total - cache.length :] = 1
-        arrays = [c.arrays() for c in caches]
-        if self.shared_kv:
-            # Each row's positions start at 0 in the buffer; its length is its mask's sum.
-            merged = self._buffers(len(caches), _round_up(total + reserve))
-            for layer, (key, value) in enumerate(merged.arrays()):
+        width = _round_up(total + reserve) if self.shared_kv else total
+        shape = (len(caches), self.kv_heads, width, self.head_dim)
+        elements = int(np.prod(shape))
+        flat = self.workspace.take(self.num_layers, elements, self.kv_dtype)
+        try:
+            if flat is None:
+                buffers = [
+                    (np.zeros(shape, dtype=self.kv_dtype), np.zeros(shape, dtype=self.kv_dtype))
+                    for _ in range(self.num_layers)
+                ]
+            else:
+                # Views of the first elements: C-contiguous, as ORT requires.
+                buffers = [
+                    (k[:elements].reshape(shape), v[:elements].reshape(shape)) for k, v in flat
+                ]
+            arrays = [c.arrays() for c in caches]
+            for layer, merged in enumerate(buffers):
                 for row, cache in enumerate(caches):
-                    key[row, :, : cache.length] = arrays[row][layer][0][0, :, : cache.length]
-                    value[row, :, : cache.length] = arrays[row][layer][1][0, :, : cache.length]
-            return KVCache(merged.layers, total, merged.capacity), mask
-        layers = []
-        for layer in range(self.num_layers):
-            parts = []
-            for part in (0, 1):
-                buf = np.zeros(
-                    (len(caches), self.kv_heads, total, self.head_dim), dtype=self.kv_dtype
-                )
-                for row, cache in enumerate(caches):
-                    if cache.length:
-                        buf[row, :, total - cache.length :, :] = arrays[row][layer][part][0]
-                parts.append(ort.OrtValue.ortvalue_from_numpy(buf))
-            layers.append((parts[0], parts[1]))
-        return KVCache(layers, total), mask
+                    n = cache.length
+                    for part, buf in enumerate(merged):
+                        src = arrays[row][layer][part][0]
+                        if self.shared_kv:
+                            # Each row's positions start at 0; what lies past its length
+                            # (an earlier batch's keys, or uninitialised memory) is never
+                            # read: the graph attends to a row's first ``mask[row].sum()``
+                            # positions only.
+                            buf[row, :, :n] = src[:, :n]
+                        else:
+                            # A plain graph multiplies masked positions too (their weight is
+                            # zero, but NaN times zero is NaN): the padding must be numbers.
+                            buf[row, :, : total - n] = 0
+                            buf[row, :, total - n :] = src
+            layers = [
+                (ort.OrtValue.ortvalue_from_numpy(k), ort.OrtValue.ortvalue_from_numpy(v))
+                for k, v in buffers
+            ]
+            merged_cache = KVCache(
+                layers, total, width if self.shared_kv else None, owners=(buffers,)
+            )
+            yield merged_cache, mask
+        finally:
+            if flat is not None:
+                self.workspace.give_back()
 
-    def keep_rows(self, cache: KVCache, rows: list[int]) -> KVCache:
-        """A shared batch cache reduced to ``rows`` (increasing): their keys and values move
-        up to the first ``len(rows)`` rows in place and the result views those, so finished
-        sequences stop costing a step anything."""
+    def keep_rows(
+        self, cache: KVCache, rows: list[int], lengths: Sequence[int]
+    ) -> tuple[KVCache, list[int]]:
+        """A shared batch cache reduced to ``rows`` (increasing), in place: each kept row
+        beyond the first ``len(rows)`` moves into the place of a dropped one, copying only its
+        ``lengths[row]`` valid positions, and the result views the first ``len(rows)`` rows,
+        so finished sequences stop costing a step anything. Returns the cache and, for each of
+        its rows, the row it was in ``cache`` (the caller reorders its per-row state alike)."""
         if cache.capacity is None:
             raise ValueError("only shared buffers can drop rows")
+        keep = len(rows)
+        kept = set(rows)
+        holes = [row for row in range(keep) if row not in kept]
+        movers = [row for row in rows if row >= keep]
+        order = list(range(keep))
+        for hole, mover in zip(holes, movers, strict=True):
+            order[hole] = mover
         layers = []
         for key, value in cache.arrays():
-            for new, old in enumerate(rows):
-                if new != old:
-                    key[new] = key[old]
-                    value[new] = value[old]
+            for hole, mover in zip(holes, movers, strict=True):
+                n = int(lengths[mover])
+                key[hole, :, :n] = key[mover, :, :n]
+                value[hole, :, :n] = value[mover, :, :n]
             layers.append(
                 (
-                    ort.OrtValue.ortvalue_from_numpy(key[: len(rows)]),
-                    ort.OrtValue.ortvalue_from_numpy(value[: len(rows)]),
+                    ort.OrtValue.ortvalue_from_numpy(key[:keep]),
+                    ort.OrtValue.ortvalue_from_numpy(value[:keep]),
                 )
             )
-        return KVCache(layers, cache.length, cache.capacity, (cache.layers, cache.owners))
+        return KVCache(layers, cache.length, cache.capacity, (cache.layers, cache.owners)), order
 
     def _grown(self, cache: KVCache, needed: int) -> KVCache:
         """A shared cache copied into buffers that hold ``needed`` positions."""
