@@ -26,7 +26,7 @@ from ..engine.generate import GenerationRequest, GenerationResult
 from ..engine.module import ModuleError
 from ..engine.prompt import Prompt, PromptParts, Snippet, build_prompt, choose_order
 from ..engine.registry import LoadedModel, LoadListener, ModelRegistry, resolve_source
-from ..engine.scheduler import Scheduler
+from ..engine.scheduler import Expectation, Scheduler
 from ..frameworks.context import framework_snippets
 from ..frameworks.context import rules_for as framework_rules
 from ..index.project import ProjectIndex
@@ -165,45 +165,55 @@ class CompletionService:
     async def complete(self, query: CompletionQuery) -> Suggestion | None:
         """Complete at the query's cursor; cancelling the awaiting task cancels generation."""
         loop = asyncio.get_running_loop()
-        with self.scheduler.expecting():
+        # The scheduler expects this caller while it prepares, and after each answer until it
+        # submits a retry or is done: the retries of one batch are decoded together.
+        with self.scheduler.expecting() as caller:
             prepared = await loop.run_in_executor(self.executor, self.prepare, query)
-        if not isinstance(prepared, Prepared):
-            return prepared
-        if prepared.route == "remote":
-            answer = await self.hybrid.run(prepared)
-            if answer is not None:
-                return self.finish(prepared, answer)
-        request: GenerationRequest | None = prepared.request
-        suggestion = None
-        while request is not None:
-            job = self.scheduler.submit(prepared.model, request, group=query.uri)
-            try:
-                result = await asyncio.wrap_future(job.future)
-            except asyncio.CancelledError:
-                job.cancel()
-                raise
-            suggestion = self.finish(prepared, result)
-            request = self.retry(prepared) if suggestion is None else None
-        return suggestion
+            if not isinstance(prepared, Prepared):
+                return prepared
+            if prepared.route == "remote":
+                caller.settle()  # a remote answer takes its own time: no batch waits for it
+                answer = await self.hybrid.run(prepared)
+                if answer is not None:
+                    return self.finish(prepared, answer)
+            request: GenerationRequest | None = prepared.request
+            suggestion = None
+            while request is not None:
+                job = caller.submit(prepared.model, request, group=query.uri)
+                try:
+                    result = await asyncio.wrap_future(job.future)
+                except asyncio.CancelledError:
+                    job.cancel()
+                    raise
+                suggestion = self.finish(prepared, result)
+                request = self.retry(prepared) if suggestion is None else None
+            return suggestion
 
     def complete_sync(self, query: CompletionQuery, timeout: float = 120.0) -> Suggestion | None:
         """The same path for callers without an event loop (CLI, Python API)."""
-        prepared = self.prepare(query)
-        if not isinstance(prepared, Prepared):
-            return prepared
-        if prepared.route == "remote":
-            answer = asyncio.run(self._remote_once(prepared))
-            if answer is not None:
-                return self.finish(prepared, answer)
-        return self._run_local(prepared, prepared.request, timeout)
+        with self.scheduler.expecting() as caller:
+            prepared = self.prepare(query)
+            if not isinstance(prepared, Prepared):
+                return prepared
+            if prepared.route == "remote":
+                caller.settle()
+                answer = asyncio.run(self._remote_once(prepared))
+                if answer is not None:
+                    return self.finish(prepared, answer)
+            return self._run_local(prepared, prepared.request, timeout, caller)
 
     def _run_local(
-        self, prepared: Prepared, request: GenerationRequest | None, timeout: float
+        self,
+        prepared: Prepared,
+        request: GenerationRequest | None,
+        timeout: float,
+        caller: Expectation,
     ) -> Suggestion | None:
-        """Run ``request`` (and the retries the syntax check asks for) on this thread."""
+        """Run ``request`` (and the retries the syntax check asks for) on this thread, as
+        ``caller`` (so that retries of callers answered together are decoded together)."""
         suggestion = None
         while request is not None:
-            job = self.scheduler.submit(prepared.model, request, group=prepared.query.uri)
+            job = caller.submit(prepared.model, request, group=prepared.query.uri)
             suggestion = self.finish(prepared, job.future.result(timeout))
             request = self.retry(prepared) if suggestion is None else None
         return suggestion
@@ -221,59 +231,66 @@ class CompletionService:
         from .stream import StreamCommitter
 
         self.last_suggestion = None
-        prepared = self.prepare(query)
-        if not isinstance(prepared, Prepared):
-            self.last_suggestion = prepared
-            if prepared is not None and prepared.text:
-                yield prepared.text
-            return
-        if prepared.route == "remote":
-            # A remote answer comes whole (its own streaming is the backend's business).
-            answer = asyncio.run(self._remote_once(prepared))
-            if answer is not None:
-                self.last_suggestion = self.finish(prepared, answer)
-                if self.last_suggestion is not None:
-                    yield self.last_suggestion.text
+        with self.scheduler.expecting() as caller:
+            prepared = self.prepare(query)
+            if not isinstance(prepared, Prepared):
+                # Settled before yielding: the consumer may take its time between pieces.
+                caller.settle()
+                self.last_suggestion = prepared
+                if prepared is not None and prepared.text:
+                    yield prepared.text
                 return
-        updates: queue.Queue[str | None] = queue.Queue()
-        prepared.request.on_text = updates.put
-        settings = query.settings.completion
-        committer = StreamCommitter(
-            prepared.plan,
-            prepared.text[: prepared.cursor],
-            prepared.text[prepared.cursor :],
-            query.snapshot.language,
-            settings.syntaxCheck,
-            settings.minChars,
-        )
-        job = self.scheduler.submit(prepared.model, prepared.request, group=query.uri)
-        job.future.add_done_callback(lambda _f: updates.put(None))
-        deadline = time.monotonic() + timeout
-        try:
-            while True:
-                try:
-                    partial = updates.get(timeout=max(0.0, deadline - time.monotonic()))
-                except queue.Empty:
-                    raise TimeoutError(f"no suggestion within {timeout} s") from None
-                if partial is None:
-                    break
-                piece = committer.update(partial)
-                if piece:
-                    yield piece
-            suggestion = self.finish(prepared, job.future.result(0))
-        finally:
-            if not job.future.done():
-                job.cancel()
-        if suggestion is None and not committer.committed:
-            # Nothing shown yet: the retries after a syntax rejection come whole.
-            suggestion = self._run_local(prepared, self.retry(prepared), timeout)
-        self.last_suggestion = suggestion
-        final = suggestion.text if suggestion is not None else ""
-        if not final.startswith(committer.committed):  # never expected: the committer is exact
-            log.error("streamed text is not a prefix of the suggestion: %r", committer.committed)
-            return
-        if len(final) > len(committer.committed):
-            yield final[len(committer.committed) :]
+            if prepared.route == "remote":
+                caller.settle()
+                # A remote answer comes whole (its own streaming is the backend's business).
+                answer = asyncio.run(self._remote_once(prepared))
+                if answer is not None:
+                    self.last_suggestion = self.finish(prepared, answer)
+                    if self.last_suggestion is not None:
+                        yield self.last_suggestion.text
+                    return
+            updates: queue.Queue[str | None] = queue.Queue()
+            prepared.request.on_text = updates.put
+            settings = query.settings.completion
+            committer = StreamCommitter(
+                prepared.plan,
+                prepared.text[: prepared.cursor],
+                prepared.text[prepared.cursor :],
+                query.snapshot.language,
+                settings.syntaxCheck,
+                settings.minChars,
+            )
+            job = caller.submit(prepared.model, prepared.request, group=query.uri)
+            job.future.add_done_callback(lambda _f: updates.put(None))
+            deadline = time.monotonic() + timeout
+            try:
+                while True:
+                    try:
+                        partial = updates.get(timeout=max(0.0, deadline - time.monotonic()))
+                    except queue.Empty:
+                        raise TimeoutError(f"no suggestion within {timeout} s") from None
+                    if partial is None:
+                        break
+                    piece = committer.update(partial)
+                    if piece:
+                        yield piece
+                suggestion = self.finish(prepared, job.future.result(0))
+            finally:
+                if not job.future.done():
+                    job.cancel()
+            if suggestion is None and not committer.committed:
+                # Nothing shown yet: the retries after a syntax rejection come whole.
+                suggestion = self._run_local(prepared, self.retry(prepared), timeout, caller)
+            self.last_suggestion = suggestion
+            caller.settle()
+            final = suggestion.text if suggestion is not None else ""
+            if not final.startswith(committer.committed):  # never expected: the committer is exact
+                log.error(
+                    "streamed text is not a prefix of the suggestion: %r", committer.committed
+                )
+                return
+            if len(final) > len(committer.committed):
+                yield final[len(committer.committed) :]
 
     # -- prepare -------------------------------------------------------------------------
 

@@ -1,6 +1,11 @@
 """The scheduler: one worker thread owns model execution; requests queue, can be cancelled or
 superseded (a newer request for the same document cancels older ones, so a stale answer is never
 computed to the end), and requests waiting together are decoded together (dynamic batching).
+
+A batch waits a moment for jobs whose callers said they are on their way (:class:`Expectation`):
+requests still being prepared, and callers that just got an answer and may send a follow-up
+(a retry of a rejected candidate), so that the follow-ups of one batch are decoded together
+too instead of one by one.
 """
 
 from __future__ import annotations
@@ -10,12 +15,14 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Iterator
+import weakref
 from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
+from types import TracebackType
 
 from .generate import GenerationRequest, GenerationResult, SequenceState, decode, prefill
 from .registry import LoadedModel
+from .session import DecoderSession
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +58,47 @@ class SchedulerStats:
     batched_jobs: int = 0
     max_batch: int = 0
     queue_wait_ms: list[float] = field(default_factory=list)
+    follow_ups: int = 0  # jobs submitted by a caller after an answer it was expected to follow
+    follow_ups_expired: int = 0  # answered callers that neither followed up nor settled in time
+    workspace_freed_bytes: int = 0  # batch workspaces released while idle
+
+
+class Expectation:
+    """A caller on its way to the scheduler (from :meth:`Scheduler.expecting`; use it as a
+    context manager). The worker counts it as coming, and a batch it starts waits for it (up
+    to the scheduler's ``coming_wait``), while it prepares a request, and again after each
+    answer to a job submitted through :meth:`submit`, until it submits the follow-up, settles
+    or ``coming_wait`` has passed since the answer (a caller that never settles holds up one
+    batch at most)."""
+
+    def __init__(self, scheduler: Scheduler) -> None:
+        self._scheduler = scheduler
+        self.job: Job | None = None  # the last job submitted through it
+        self.follow_by: float | None = None  # answered: expected until then; None: preparing
+        self.answered = False
+
+    def __enter__(self) -> Expectation:
+        self._scheduler._expect(self)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.settle()
+
+    def submit(
+        self, model: LoadedModel, request: GenerationRequest, group: str | None = None
+    ) -> Job:
+        """:meth:`Scheduler.submit`, after which this caller is expected again as soon as the
+        job is answered."""
+        return self._scheduler.submit(model, request, group, self)
+
+    def settle(self) -> None:
+        """Nothing more is coming from this caller (for now: a later :meth:`submit` works)."""
+        self._scheduler._settle(self)
 
 
 class Scheduler:
@@ -66,11 +114,14 @@ class Scheduler:
         self.max_batch = max_batch
         self.batch_wait = batch_wait
         self.idle_check = idle_check
-        # Requests still being prepared (prompt windows, context) will be submitted in a
-        # moment: the worker waits for them, up to ``coming_wait`` seconds, so that they join
-        # this batch instead of queueing behind its whole decode (see :meth:`expecting`).
-        self._coming = 0
+        # Requests still being prepared (prompt windows, context), and follow-ups of callers
+        # just answered, will be submitted in a moment: the worker waits for them, up to
+        # ``coming_wait`` seconds, so that they join this batch instead of queueing behind its
+        # whole decode (see :meth:`expecting`).
+        self._expected: set[Expectation] = set()
         self.coming_wait = coming_wait
+        # Sessions whose batch workspace the worker frees when it idles.
+        self._sessions: weakref.WeakSet[DecoderSession] = weakref.WeakSet()
         self._queue: queue.Queue[Job] = queue.Queue()
         self._groups: dict[str, Job] = {}
         self._lock = threading.Lock()
@@ -81,9 +132,14 @@ class Scheduler:
         self._thread.start()
 
     def submit(
-        self, model: LoadedModel, request: GenerationRequest, group: str | None = None
+        self,
+        model: LoadedModel,
+        request: GenerationRequest,
+        group: str | None = None,
+        caller: Expectation | None = None,
     ) -> Job:
-        """Queue a job; a queued or running job of the same ``group`` is cancelled."""
+        """Queue a job; a queued or running job of the same ``group`` is cancelled. A
+        ``caller`` (:meth:`Expectation.submit`) is expected again once the job is answered."""
         job = Job(model, request, group)
         job.request.cancelled = job.cancel_event.is_set
         with self._lock:
@@ -93,20 +149,49 @@ class Scheduler:
                     older.cancel()
                 self._groups[group] = job
             self.stats.jobs += 1
+            if caller is not None:
+                if caller in self._expected and caller.answered:
+                    self.stats.follow_ups += 1
+                self._expected.discard(caller)
+                caller.job = job
+        if caller is not None:
+            job.future.add_done_callback(lambda _f: self._answered(caller, job))
         self._queue.put(job)
         return job
 
-    @contextlib.contextmanager
-    def expecting(self) -> Iterator[None]:
-        """Tell the worker that a job is on its way while the block runs (a request being
-        prepared); a batch it starts meanwhile waits for it."""
+    def expecting(self) -> Expectation:
+        """A caller on its way: while it prepares a request (and after each answer to a job it
+        submits through it, until it follows up or settles), a batch the worker starts waits
+        for it. Use as a context manager around the whole request."""
+        return Expectation(self)
+
+    def _expect(self, caller: Expectation) -> None:
         with self._lock:
-            self._coming += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._coming -= 1
+            caller.follow_by, caller.answered = None, False
+            self._expected.add(caller)
+
+    def _settle(self, caller: Expectation) -> None:
+        with self._lock:
+            self._expected.discard(caller)
+            caller.job = None  # its job's answer, still to come, expects nothing more
+
+    def _answered(self, caller: Expectation, job: Job) -> None:
+        # Runs where the future was completed (the worker, or a waiter that cancelled it).
+        with self._lock:
+            if caller.job is job:
+                caller.answered = True
+                caller.follow_by = time.perf_counter() + self.coming_wait
+                self._expected.add(caller)
+
+    def _coming(self) -> int:
+        """Callers expected to submit a job soon (expired follow-ups are forgotten)."""
+        now = time.perf_counter()
+        with self._lock:
+            expired = [c for c in self._expected if c.follow_by is not None and c.follow_by <= now]
+            for caller in expired:
+                self._expected.discard(caller)
+            self.stats.follow_ups_expired += len(expired)
+            return len(self._expected)
 
     def close(self) -> None:
         """Stop the worker (pending jobs are cancelled)."""
@@ -121,6 +206,9 @@ class Scheduler:
             try:
                 first = self._queue.get(timeout=self.idle_check)
             except queue.Empty:
+                for session in list(self._sessions):
+                    # Idle: the merged-batch buffers go (the next batch touches new ones once).
+                    self.stats.workspace_freed_bytes += session.workspace.free()
                 for callback in list(self.on_idle):
                     try:
                         callback()  # type: ignore[operator]
@@ -134,7 +222,8 @@ class Scheduler:
             deadline = started + self.batch_wait
             later: list[Job] = []
             while len(batch) < self.max_batch:
-                if self._coming > 0:
+                coming = self._coming()
+                if coming:
                     # Look again every 10 ms while requests are on their way, up to the cap.
                     deadline = max(
                         deadline, min(started + self.coming_wait, time.perf_counter() + 0.01)
@@ -147,7 +236,7 @@ class Scheduler:
                         else self._queue.get_nowait()
                     )
                 except queue.Empty:
-                    if self._coming > 0 and time.perf_counter() < started + self.coming_wait:
+                    if coming and time.perf_counter() < started + self.coming_wait:
                         continue
                     break
                 if job is None:
@@ -157,7 +246,7 @@ class Scheduler:
             for job in later:
                 self._queue.put(job)
             try:
-                self._run_batch(batch)
+                self._run_batch(batch, time.perf_counter() - started)
             except Exception as exc:  # a failing model must not kill the worker
                 log.exception("generation failed")
                 for job in batch:
@@ -178,9 +267,10 @@ class Scheduler:
             if job.group is not None and self._groups.get(job.group) is job:
                 del self._groups[job.group]
 
-    def _run_batch(self, batch: list[Job]) -> None:
+    def _run_batch(self, batch: list[Job], gathered_s: float = 0.0) -> None:
         model = batch[0].model
         model.touch()
+        self._sessions.add(model.session)
         states, caches, logits, live, timings = [], [], [], [], []
         slots: set[str | None] = {None}
         for job in batch:
@@ -223,8 +313,10 @@ class Scheduler:
         decode(model.session, states, caches, logits)
         decode_s = time.perf_counter() - t0
         log.debug(
-            "batch of %d: prefill %.0f ms (%d new tokens), decode %.0f ms (%d tokens)",
+            "batch of %d (gathered in %.0f ms): prefill %.0f ms (%d new tokens), "
+            "decode %.0f ms (%d tokens)",
             len(live),
+            gathered_s * 1000,
             sum(t[1] for t in timings) * 1000,
             sum(len(j.request.prompt) - t[0] for j, t in zip(live, timings, strict=True)),
             decode_s * 1000,

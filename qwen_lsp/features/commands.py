@@ -76,6 +76,10 @@ def model_info(ls: QwenLanguageServer) -> dict[str, Any]:
             "batches": sched.batches,
             "mean_batch": round(sched.batched_jobs / sched.batches, 2) if sched.batches else None,
             "max_batch": sched.max_batch,
+            # Retries (and other follow-ups) sent by callers the worker waited for after their
+            # answer, and callers that neither followed up nor settled in time.
+            "follow_ups": sched.follow_ups,
+            "follow_ups_expired": sched.follow_ups_expired,
         },
     }
 

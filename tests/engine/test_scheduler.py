@@ -166,3 +166,116 @@ def test_two_jobs_of_one_cache_slot_in_one_batch_do_not_share_a_buffer():
         scheduler.close()
     assert scheduler.stats.max_batch == 2
     assert got == want
+
+
+def _follow_up(case, first_token):
+    """A retry-like follow-up: the same prompt with the first answer's first token excluded."""
+    return _request(case, exclude_first=(first_token,))
+
+
+def test_follow_ups_of_callers_answered_together_are_decoded_together(model):
+    """Four callers answered in one batch: three send a follow-up each after their own
+    post-processing (staggered, as on one event loop), one settles instead. The follow-ups
+    form one batch (not one batch each), and each gives what it gives alone."""
+    cases = EXPECTED["single"][:4]
+    alone = Scheduler()
+    try:
+        want = [
+            alone.submit(model, _follow_up(c, c["new_ids"][0])).future.result(30).tokens
+            for c in cases[:3]
+        ]
+    finally:
+        alone.close()
+    # A long cap: the test shows the waiting ends when every caller has come or settled.
+    scheduler = Scheduler(batch_wait=0.002, coming_wait=30.0)
+    callers = [scheduler.expecting().__enter__() for _ in cases]
+    got: dict[int, list[int]] = {}
+    failures: list[BaseException] = []
+
+    def caller_thread(i: int) -> None:
+        caller, case = callers[i], cases[i]
+        try:
+            first = caller.submit(model, _request(case)).future.result(30)
+            assert first.tokens == case["new_ids"]
+            time.sleep(0.02 * i)  # post-processing, one caller after the other
+            if i == 3:
+                caller.settle()
+                return
+            follow = caller.submit(model, _follow_up(case, first.tokens[0]))
+            got[i] = follow.future.result(30).tokens
+            caller.settle()
+        except BaseException as exc:  # reported by the main thread
+            failures.append(exc)
+
+    try:
+        threads = [threading.Thread(target=caller_thread, args=(i,)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        scheduler.close()
+    assert not failures, failures
+    assert [got[i] for i in range(3)] == want
+    stats = scheduler.stats
+    assert stats.batches == 2 and stats.batched_jobs == 7 and stats.max_batch == 4
+    assert stats.follow_ups == 3
+    assert stats.follow_ups_expired == 0
+
+
+def test_a_caller_that_never_settles_does_not_hold_up_later_jobs(model):
+    """A caller answered that neither follows up nor settles (its context never exits): the
+    next jobs still run, and the scheduler forgets it once its wait has passed."""
+    scheduler = Scheduler(batch_wait=0.002, coming_wait=0.2)
+    try:
+        cases = EXPECTED["single"][:3]
+        stuck = scheduler.expecting().__enter__()
+        answer = stuck.submit(model, _request(cases[0])).future.result(30)
+        assert answer.tokens == cases[0]["new_ids"]
+        later = scheduler.submit(model, _request(cases[1]))
+        assert later.future.result(30).tokens == cases[1]["new_ids"]
+        again = scheduler.submit(model, _request(cases[2]))
+        assert again.future.result(30).tokens == cases[2]["new_ids"]
+        assert scheduler.stats.batches == 3
+        assert scheduler.stats.follow_ups_expired == 1  # once, not at every later batch
+        assert scheduler.stats.follow_ups == 0
+    finally:
+        scheduler.close()
+
+
+def test_a_caller_that_settled_before_its_answer_is_not_expected_after_it(model):
+    """A caller gone before its answer came (a timeout, a cancelled request) is not counted
+    as coming once the answer arrives."""
+    scheduler = Scheduler(batch_wait=0.002, coming_wait=0.2)
+    try:
+        cases = EXPECTED["single"][:3]
+        with scheduler.expecting() as caller:
+            job = caller.submit(model, _request(cases[0]))
+        job.future.result(30)
+        # Two more jobs: the second one's batch would find the caller's wait over, had it
+        # been expected.
+        for case in cases[1:]:
+            result = scheduler.submit(model, _request(case)).future.result(30)
+            assert result.tokens == case["new_ids"]
+        assert scheduler.stats.follow_ups_expired == 0
+    finally:
+        scheduler.close()
+
+
+def test_an_idle_worker_frees_the_batch_workspace(model):
+    """The merged batch's memory is kept between batches but given back once no job arrives
+    for ``idle_check`` seconds."""
+    scheduler = Scheduler(batch_wait=0.2, idle_check=0.05)
+    try:
+        cases = EXPECTED["single"][:3]
+        jobs = [scheduler.submit(model, _request(c)) for c in cases]
+        assert [j.future.result(30).tokens for j in jobs] == [c["new_ids"] for c in cases]
+        assert scheduler.stats.max_batch == 3  # decoded together: the workspace was used
+        for _ in range(3000):
+            if scheduler.stats.workspace_freed_bytes:
+                break
+            time.sleep(0.01)
+        assert scheduler.stats.workspace_freed_bytes > 0
+        assert model.session.workspace.nbytes == 0
+    finally:
+        scheduler.close()
