@@ -255,9 +255,9 @@ async def bench_concurrency(
     model: Path, root: Path, files: list[Path], levels: list[int], rounds: int
 ) -> dict:
     """Completions/s with N documents asking at once (caches off, so the model always runs).
-    Every level makes the same number of completions (``rounds`` rounds of the largest level):
-    a level of one document with as few completions as a round of eight was too noisy a
-    baseline for the speed-up."""
+    Every level makes as many completions of each document (``rounds`` rounds of the largest
+    level, the documents in turn): a level of one document with as few completions as a round of
+    eight was too noisy a baseline for the speed-up."""
     session, _pid = await start(
         model, root, {"cacheSize": 0, "crossFile": False, "multiline": "never", "maxTokens": 24}
     )
@@ -285,7 +285,14 @@ async def bench_concurrency(
             done = 0
             for r in range(rounds * max(levels) // level):
                 tasks = []
-                for i in range(level):
+                for k in range(level):
+                    # The documents take turns at every level, so that every level asks each
+                    # document for as many completions, after as many edits, and only how many
+                    # run at once differs. (The sequential level used to ask one document only:
+                    # another mix of work, and all its edits went to that document, whose sticky
+                    # prefix window then moved, a whole prompt to read again, in the first
+                    # concurrent round.)
+                    i = (r * level + k) % len(uris)
                     uri = uris[i]
                     # A fresh context every time: insert a marker comment above the cursor line.
                     session.insert(uri, positions[i], 0, f"# r{level}-{r}-{i}\n")
