@@ -197,12 +197,14 @@ try {
   }
   result.accepted_text = await text();
   // The page runs qwen.acceptSuggestion, then refreshes qwen.modelInfo (or logs the error).
+  // 30 s, like the first connection: on a loaded 2-core machine the server may be reading a
+  // whole new prompt for the accepted text first (10 s ran out twice under a parallel job).
   await page.waitForFunction(
     () =>
       (window.qwenPlayground.seen.modelInfo?.accepted ?? 0) >= 1 ||
       window.qwenPlayground.seen.errors.some((e) => e.includes('acceptSuggestion')),
     null,
-    { timeout: 10000 },
+    { timeout: 30000 },
   );
   result.accept = {
     accepted: (await seen()).modelInfo?.accepted ?? 0,
