@@ -466,6 +466,12 @@ def evaluate_model(
     return res
 
 
+def _qat_block_size(run: Path) -> int | None:
+    """The int4 block size a run trained for (quantization-aware), or None for a plain run."""
+    launch = run / "launch_config.json"
+    return json.loads(launch.read_text()).get("qat_block_size") if launch.exists() else None
+
+
 def cmd_evalwatch(args: argparse.Namespace) -> int:
     """(internal) Evaluate each new snapshot of the run into ``eval/eval_curve.jsonl``."""
     import torch
@@ -480,10 +486,7 @@ def cmd_evalwatch(args: argparse.Namespace) -> int:
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
     curve = d / "eval" / "eval_curve.jsonl"
-    launch = run / "launch_config.json"
-    qat_block_size = (
-        json.loads(launch.read_text()).get("qat_block_size") if launch.exists() else None
-    )
+    qat_block_size = _qat_block_size(run)
     done: set[str] = set()
     if curve.exists():
         done = {
@@ -810,8 +813,7 @@ def cmd_finalize(args: argparse.Namespace) -> dict[str, Any]:
     weights = run / args.weights if (run / args.weights).exists() else run / "final"
     if not weights.exists():
         raise SystemExit(f"no weights in {run}")
-    launch = run / "launch_config.json"
-    qat_block = json.loads(launch.read_text()).get("qat_block_size") if launch.exists() else None
+    qat_block = _qat_block_size(run)
     if args.rounding is None:
         args.rounding = "qat" if qat_block else "gptq"
     if qat_block and (args.rounding != "qat" or args.block_size != qat_block):
@@ -820,6 +822,12 @@ def cmd_finalize(args: argparse.Namespace) -> dict[str, Any]:
             f"(--rounding qat --block-size {qat_block}); rounding {args.rounding} "
             f"with blocks of {args.block_size} throws that away"
         )
+    quant_options: dict[str, Any] = {}
+    if args.quant == "int4":
+        quant_options["block_size"] = args.block_size
+        if args.rounding == "qat":
+            # A QAT run learned weights for the plain min/max grid: round on exactly that one.
+            quant_options["search"] = False
     model = load_hf(weights).float().eval()
     tok_path = d / "data" / "tokenizer.json"
     tok = load_tokenizer(tok_path)
@@ -843,12 +851,7 @@ def cmd_finalize(args: argparse.Namespace) -> dict[str, Any]:
         # Fusing checks greedy tokens through the engine, which the GPU job's code copy does
         # not hold: install_module fuses on the CPU machine.
         fuse=False,
-        quant_options=(
-            # A QAT run learned weights for the plain min/max grid: round on exactly that one.
-            {"block_size": args.block_size, **({"search": False} if args.rounding == "qat" else {})}
-            if args.quant == "int4"
-            else {}
-        ),
+        quant_options=quant_options,
         calibration=calibration_windows(d / "data") if args.rounding == "gptq" else None,
     )
     _log(

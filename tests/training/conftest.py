@@ -67,3 +67,26 @@ def token_dir(tmp_path_factory: pytest.TempPathFactory, stdlib_texts: list[str],
     encode_corpus(tokenizer, corpus, out)
     tokenizer.save(str(out / "tokenizer.json"))
     return out
+
+
+@pytest.fixture(scope="session")
+def small_decoder():  # type: ignore[no-untyped-def]
+    """A factory of small randomly initialised decoders (vocabulary 512, hidden 128: whole int4
+    blocks of 64), seeded, for the quantization tests."""
+    import dataclasses
+
+    from qwen_lsp.training.model import PRESETS, QwenDecoder
+
+    def make(seed: int) -> QwenDecoder:
+        shape = dataclasses.replace(
+            PRESETS["tiny"],
+            vocab_size=512,
+            hidden_size=128,
+            intermediate_size=256,
+            initializer_range=0.1,
+        )
+        model = QwenDecoder(shape)
+        model.init_weights(seed=seed)
+        return model
+
+    return make

@@ -7,31 +7,17 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("onnx")
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from qwen_lsp.training.export import export_onnx, onnx_session, run_onnx
-from qwen_lsp.training.model import PRESETS, QwenDecoder
+from qwen_lsp.training.model import QwenDecoder
 from qwen_lsp.training.qat import enable_qat, fake_quant_4bit
 from qwen_lsp.training.quantize import dequantize_4bit_blocks, quantize_4bit_blocks, quantize_model
 
 VOCAB = 512
-
-
-def _model(seed: int = 5) -> QwenDecoder:
-    shape = dataclasses.replace(
-        PRESETS["tiny"],
-        vocab_size=VOCAB,
-        hidden_size=128,
-        intermediate_size=256,
-        initializer_range=0.1,
-    )
-    model = QwenDecoder(shape)
-    model.init_weights(seed=seed)
-    return model
 
 
 def _onnx_logits(path: Path, model: QwenDecoder, ids: np.ndarray) -> np.ndarray:
@@ -77,10 +63,10 @@ def test_gradient_passes_straight_through() -> None:
     np.testing.assert_array_equal(w.grad.numpy(), np.tile(np.arange(64.0), (8, 1)))
 
 
-def test_qat_forward_is_what_the_int4_graph_computes(tmp_path: Path) -> None:
+def test_qat_forward_is_what_the_int4_graph_computes(tmp_path: Path, small_decoder) -> None:  # type: ignore[no-untyped-def]
     """The QAT model in PyTorch and its int4 export (``search=False``, no GPTQ, float
     accumulation) give the same logits; the plain model's rounding error is far larger."""
-    model = _model().eval()
+    model = small_decoder(5).eval()
     fp32 = export_onnx(model, tmp_path / "fp32.onnx")
     q4 = tmp_path / "int4.onnx"
     quantize_model(fp32, q4, "int4", accuracy_level=None, search=False)
@@ -97,10 +83,10 @@ def test_qat_forward_is_what_the_int4_graph_computes(tmp_path: Path) -> None:
     assert (qat.argmax(-1) == onnx_q4.argmax(-1)).all()
 
 
-def test_qat_keeps_parameter_names_and_trains(tmp_path: Path) -> None:
+def test_qat_keeps_parameter_names_and_trains(small_decoder) -> None:  # type: ignore[no-untyped-def]
     """Checkpoints of a QAT model load into a plain one; a few steps lower the loss of the
     rounded model."""
-    model = _model(seed=7)
+    model = small_decoder(7)
     names = sorted(model.state_dict())
     enable_qat(model)
     assert sorted(model.state_dict()) == names
@@ -115,6 +101,7 @@ def test_qat_keeps_parameter_names_and_trains(tmp_path: Path) -> None:
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.8 * losses[0]
-    plain = _model(seed=1)
-    plain.load_state_dict(model.state_dict())
-    assert type(plain) is QwenDecoder
+    plain = small_decoder(1)
+    plain.load_state_dict(model.state_dict())  # strict: raises on any renamed parameter
+    for name, value in model.state_dict().items():
+        assert torch.equal(plain.state_dict()[name], value), name

@@ -19,7 +19,7 @@ import torch
 from onnx import TensorProto
 
 from qwen_lsp.training.export import export_onnx, onnx_session
-from qwen_lsp.training.model import PRESETS, QwenDecoder
+from qwen_lsp.training.model import QwenDecoder
 from qwen_lsp.training.module import build_module, state_dict_from_onnx, weights_from_module
 from qwen_lsp.training.quantize import (
     compare_logits,
@@ -32,16 +32,9 @@ VOCAB = 512
 
 
 @pytest.fixture(scope="module")
-def fp32_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[QwenDecoder, Path]:
-    shape = dataclasses.replace(
-        PRESETS["tiny"],
-        vocab_size=VOCAB,
-        hidden_size=128,
-        intermediate_size=256,
-        initializer_range=0.1,
-    )
-    model = QwenDecoder(shape)
-    model.init_weights(seed=5)
+def fp32_model(tmp_path_factory: pytest.TempPathFactory, small_decoder) -> tuple[QwenDecoder, Path]:  # type: ignore[no-untyped-def]
+    model = small_decoder(5)
+    assert model.shape.vocab_size == VOCAB
     path = export_onnx(model, tmp_path_factory.mktemp("q") / "fp32.onnx")
     return model, path
 
