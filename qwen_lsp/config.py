@@ -90,10 +90,16 @@ class CompletionSettings:
         "the next step.",
     )
     syntaxCheck: bool = setting(True, "Reject or trim suggestions that add syntax errors.")
+    nameCheck: bool = setting(
+        True,
+        "Reject or trim suggestions that read a name nothing in scope binds (an invented "
+        "helper, a misspelt variable, a module never imported), for languages whose "
+        "diagnostics have an undefined-name rule (Python: QL101).",
+    )
     syntaxRetries: int = setting(
         2,
-        "When the syntax check rejects a suggestion, decode again this many times from the "
-        "model's next most likely first token (0: no retries).",
+        "When the syntax or name check rejects a suggestion, decode again this many times "
+        "from the model's next most likely first token (0: no retries).",
         minimum=0,
         maximum=8,
     )

@@ -564,6 +564,10 @@ def run(ctx: FileContext, book: QueryRuleBook, wanted: Callable[[str], bool]) ->
     compiled = book.compiled(ctx.language_id)
     if compiled is None:
         return []
+    # A caller that selected other rules (the completion's name check asks for one Python
+    # rule on every candidate) must not pay for running every query over the file.
+    if not any(wanted(s.rule.id) for s in dict.fromkeys(compiled.specs)):
+        return []
     records, prebuilt = collect_matches(ctx, compiled)
     runs: dict[str, bool] = {}
 

@@ -3,7 +3,7 @@
 prepare (worker thread): typing-as-suggested memory -> model (lazy load) -> plan -> windows +
 cross-file context under a shared time budget -> prompt (token healing) -> exact cache;
 generate (scheduler thread): KV prefix reuse, batching, stop rules;
-finish: post-processing -> syntax check -> caches.
+finish: post-processing -> syntax check -> name check -> caches.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..analysis.cache import SHARED as SHARED_ANALYSIS
+from ..analysis.cache import ResultCache
 from ..config import Settings
 from ..context.crossfile import SourceLines, definition_snippets, similar_chunks
 from ..context.windows import Window, cut_windows
@@ -35,6 +37,7 @@ from ..syntax.text import decode
 from . import postprocess, syntax_check
 from .cache import CompletionCache, SuggestionMemory, context_key
 from .hybrid import Hybrid
+from .name_check import NameCheck
 from .plan import Plan, indent_step, inside_indentation, make_plan
 
 log = logging.getLogger(__name__)
@@ -102,10 +105,12 @@ class Prepared:
     backend: str = "local"  # the backend that answered
     sent_sha256: str | None = None  # of what was sent to the remote
     remote_ms: float = 0.0
-    # First tokens of the local candidates the syntax check rejected (see :meth:`retry`), and
-    # whether the last candidate was one of them.
+    # First tokens of the local candidates the syntax or name check rejected (see
+    # :meth:`retry`), and whether the last candidate was one of them.
     rejected_first: list[int] = field(default_factory=list)
     last_rejected: bool = False
+    # The undefined-name check at this cursor (None: off, or the language has no such rule).
+    names: NameCheck | None = None
 
 
 @dataclass
@@ -125,7 +130,10 @@ class ServiceStats:
     empty: int = 0
     rejected_by_syntax: int = 0
     truncated_by_syntax: int = 0
-    syntax_retries: int = 0  # model runs again after a rejection (see CompletionService.retry)
+    rejected_by_names: int = 0  # candidates whose first line reads a name nothing binds
+    truncated_by_names: int = 0  # cut before the first line that does
+    # Model runs again after a rejection by the syntax or the name check (CompletionService.retry).
+    syntax_retries: int = 0
     rescued_by_retry: int = 0  # suggestions that came from such a run
     context_sources_skipped: int = 0
     waited_for_indent: int = 0  # requests inside unfinished indentation (no model run)
@@ -149,6 +157,9 @@ class CompletionService:
         self.last_run: dict[str, object] | None = None  # the last model run, for modelInfo
         self.last_suggestion: Suggestion | None = None  # what the last stream() ended with
         self.hybrid = Hybrid()  # remote backend routing, redaction, audit log
+        # Per-chunk analysis results for the name check: the diagnostics' cache, which already
+        # holds every unchanged function of the documents being edited.
+        self.analysis_cache: ResultCache | None = SHARED_ANALYSIS
         self._docs: dict[str, _DocContext] = {}
         self._lines = SourceLines({})
         self._lock = threading.Lock()
@@ -259,6 +270,7 @@ class CompletionService:
                 query.snapshot.language,
                 settings.syntaxCheck,
                 settings.minChars,
+                names=prepared.names,
             )
             job = caller.submit(prepared.model, prepared.request, group=query.uri)
             job.future.add_done_callback(lambda _f: updates.put(None))
@@ -449,6 +461,9 @@ class CompletionService:
             context_ms,
             parts,
             route,
+            names=NameCheck.at(snap, query.offset, self.analysis_cache)
+            if settings.nameCheck
+            else None,
         )
 
     def _snippets(
@@ -551,9 +566,10 @@ class CompletionService:
         language = prepared.query.snapshot.language
         retried = bool(prepared.rejected_first)
         prepared.last_rejected = False
+        rejected = False  # a check rejected the whole candidate: retry from another start
+        before = prepared.text[: prepared.cursor]
+        after = prepared.text[prepared.cursor :]
         if text is not None and settings.syntaxCheck and language is not None:
-            before = prepared.text[: prepared.cursor]
-            after = prepared.text[prepared.cursor :]
             checked = syntax_check.check(language, before, after, text)
             if checked is None and (closed := _closed_doc_block(text, prepared.plan)):
                 # The model ran out inside a docstring (its favourite start of a body): offer
@@ -572,9 +588,18 @@ class CompletionService:
                 if checked != text:
                     self.stats.truncated_by_syntax += 1
                 text = postprocess.finish(checked, prepared.plan, settings.minChars)
-            if checked is None and text is None and result.tokens and prepared.backend == "local":
-                prepared.last_rejected = True
-                prepared.rejected_first.append(result.tokens[0])
+            rejected = checked is None and text is None
+        if text is not None and prepared.names is not None:
+            named = prepared.names.check(text, lambda part: _reshape(prepared, part))
+            if named is None:
+                self.stats.rejected_by_names += 1
+                rejected = True
+            elif named != text:
+                self.stats.truncated_by_names += 1
+            text = named
+        if rejected and result.tokens and prepared.backend == "local":
+            prepared.last_rejected = True
+            prepared.rejected_first.append(result.tokens[0])
         timings = {
             "context": prepared.context_ms,
             "prefill": result.prefill_seconds * 1000,
@@ -626,12 +651,12 @@ class CompletionService:
         )
 
     def retry(self, prepared: Prepared) -> GenerationRequest | None:
-        """The next request after :meth:`finish` gave nothing because the syntax check rejected
-        the model's candidate: the same prompt with that candidate's first token (and those of
-        earlier rejected ones) excluded, so greedy decoding follows the model's next most
-        likely start. None when the last candidate was not rejected by the syntax check or
-        ``completion.syntaxRetries`` are used up. The prompt's KV state is still cached, so a
-        retry costs about one decode."""
+        """The next request after :meth:`finish` gave nothing because the syntax check or the
+        name check rejected the model's candidate: the same prompt with that candidate's first
+        token (and those of earlier rejected ones) excluded, so greedy decoding follows the
+        model's next most likely start. None when the last candidate was not rejected by a
+        check or ``completion.syntaxRetries`` are used up. The prompt's KV state is still
+        cached, so a retry costs about one decode."""
         limit = prepared.query.settings.completion.syntaxRetries
         if not prepared.last_rejected or len(prepared.rejected_first) > limit:
             return None
@@ -664,6 +689,22 @@ class CompletionService:
         self.scheduler.close()
         self._sources.shutdown(wait=False, cancel_futures=True)
         self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _reshape(prepared: Prepared, text: str) -> str | None:
+    """What :meth:`CompletionService.finish` makes of ``text`` before the name check: the
+    syntax check (when on) and post-processing; the name check's truncations go through it
+    again."""
+    settings = prepared.query.settings.completion
+    language = prepared.query.snapshot.language
+    if settings.syntaxCheck and language is not None:
+        checked = syntax_check.check(
+            language, prepared.text[: prepared.cursor], prepared.text[prepared.cursor :], text
+        )
+        if checked is None:
+            return None
+        text = checked
+    return postprocess.finish(text, prepared.plan, settings.minChars)
 
 
 _DOC_BLOCKS = (('"""', '"""'), ("'''", "'''"), ("/**", "*/"))

@@ -5,8 +5,9 @@ Post-processing and the syntax check then still shape the final suggestion, so a
 be handed out once nothing that follows can change it:
 
 - a **multi-line** suggestion is committed line by line: a line once the model has started the
-  next one (the stop rules have then seen it) and once the lines so far add no syntax error
-  (the final check keeps the longest passing run of whole lines, so it keeps at least these);
+  next one (the stop rules have then seen it) and once the lines so far add no syntax error and
+  read no undefined name (the final checks keep the longest passing run of whole lines, so they
+  keep at least these);
   when the cursor's line has text after it (closers), the last such line is held back as well,
   since the final suffix-overlap trim may shorten it;
 - a **single-line** suggestion comes as one piece when its line is done: the syntax check of a
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 
 from ..syntax.languages import Language
 from . import postprocess, syntax_check
+from .name_check import NameCheck
 from .plan import Plan
 
 
@@ -37,6 +39,7 @@ class StreamCommitter:
     syntax: bool = True  # the service's syntax check is on
     min_chars: int = 2
     committed: str = ""
+    names: NameCheck | None = None  # the service's name check, when on
     _lines_seen: int = field(default=-1, repr=False)
 
     def update(self, partial: str) -> str:
@@ -60,7 +63,18 @@ class StreamCommitter:
         return piece
 
     def _passing(self, text: str) -> str:
-        """The longest run of whole lines of ``text`` that post-processing keeps as it is."""
+        """The longest run of whole lines of ``text`` that post-processing and the checks keep
+        as it is."""
+        text = self._shaped(text)
+        if text and self.names is not None:
+            # Cut as the service's final name check cuts: before the first line reading an
+            # undefined name, each shorter run shaped again.
+            text = self.names.check(text, self._shaped) or ""
+        return text
+
+    def _shaped(self, text: str) -> str:
+        """The longest run of whole lines of ``text`` that passes the syntax check and that
+        post-processing keeps as it is."""
         if not text.strip():
             return ""
         if postprocess.finish(text, self.plan, self.min_chars) != text:

@@ -56,6 +56,8 @@ def model_info(ls: QwenLanguageServer) -> dict[str, Any]:
         "empty": st.empty,
         "syntax_rejected": st.rejected_by_syntax,
         "syntax_truncated": st.truncated_by_syntax,
+        "names_rejected": st.rejected_by_names,
+        "names_truncated": st.truncated_by_names,
         "completion_cache_hit_rate": _rate(service.cache.stats.hits, service.cache.stats.lookups),
         "typing_as_suggested_hit_rate": _rate(
             service.memory.stats.hits, service.memory.stats.lookups

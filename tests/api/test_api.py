@@ -24,7 +24,14 @@ README_EXAMPLE = "def calculate_discount(price, discount_rate):\n    "
 # The embedded model writes this body in two lines: something to stream.
 TWO_LINES = "class Point:\n    def __init__(self, x, y):\n        "
 # The fixture's output is noise: no syntax check, multi-line, so that a long text comes out.
-NOISE = {"completion": {"syntaxCheck": False, "minChars": 0, "multiline": "always"}}
+NOISE = {
+    "completion": {
+        "syntaxCheck": False,
+        "nameCheck": False,
+        "minChars": 0,
+        "multiline": "always",
+    }
+}
 
 
 def _service_text(context: str, model: Path | None, **completion) -> str | None:

@@ -31,6 +31,7 @@ SOURCE = (
 def options(model: Path, **completion) -> dict:
     base = {
         "syntaxCheck": False,
+        "nameCheck": False,
         "minChars": 0,
         "crossFile": False,
         "multiline": "never",

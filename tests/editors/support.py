@@ -43,7 +43,14 @@ def init_options() -> dict[str, Any]:
     The one place to change when the embedded default model lands (drop ``models`` to use it).
     """
     # The embedded python module (qwen_lsp/models/python) serves python: no "models" entry.
-    return {"completion": {"syntaxCheck": False, "minChars": 0, "crossFile": False}}
+    return {
+        "completion": {
+            "syntaxCheck": False,
+            "nameCheck": False,
+            "minChars": 0,
+            "crossFile": False,
+        }
+    }
 
 
 def require_executable(name: str, hint: str) -> str:

@@ -33,6 +33,7 @@ async def client(lsp_client: LanguageClient):
                 "models": {"byLanguage": {"python": str(FIXTURE)}},
                 "completion": {
                     "syntaxCheck": False,
+                    "nameCheck": False,
                     "minChars": 0,
                     "maxTokens": 8,
                     "contextTimeMs": 1000,

@@ -775,7 +775,13 @@ def fuzz_options() -> dict[str, Any]:
     return {
         "maxMessageBytes": MAX_MESSAGE_BYTES,
         "models": {"byLanguage": {"python": str(FIXTURE_MODEL)}},
-        "completion": {"maxTokens": 6, "minChars": 0, "crossFile": False, "syntaxCheck": False},
+        "completion": {
+            "maxTokens": 6,
+            "minChars": 0,
+            "crossFile": False,
+            "syntaxCheck": False,
+            "nameCheck": False,
+        },
         "diagnostics": {"debounceMs": 0},
         "index": {"workers": 1},
     }

@@ -73,6 +73,7 @@ def _options(url: str, audit: Path) -> dict:
             "crossFileTokens": 1024,
             "contextTimeMs": 1000,
             "syntaxCheck": False,
+            "nameCheck": False,
             "minChars": 0,
         },
         "remote": {

@@ -98,6 +98,7 @@ def _options(module: Path, key_file: Path | None, **extra) -> dict:
         "models": models,
         "completion": {
             "syntaxCheck": False,
+            "nameCheck": False,
             "minChars": 0,
             "crossFile": False,
             "multiline": "never",

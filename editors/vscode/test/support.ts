@@ -27,7 +27,7 @@ export function testInitOptions(): Record<string, unknown> {
   }
   return {
     models: { byLanguage: { python: join(REPO, 'tests', 'fixtures', 'tiny_qwen2') } },
-    completion: { syntaxCheck: false, minChars: 0, crossFile: false },
+    completion: { syntaxCheck: false, nameCheck: false, minChars: 0, crossFile: false },
   };
 }
 
