@@ -5,7 +5,9 @@
   didChange + inlineCompletion, awaited, as a client with no debounce would do), p50/p95,
   overall and by where the answer came from (model, cache, typing-as-suggested);
 - prompt tokens/s and decode tokens/s (the engine's own accounting);
-- throughput at 1/2/4/8 concurrent documents (completions/s, with caches off);
+- throughput at 1/2/4/8 concurrent documents (completions/s, with caches off), and the most
+  batching can give here: one decode step for 1 and for 8 sequences at the same prompt length,
+  timed on the engine directly (``concurrency.decode_ceiling``);
 - hit rates of each cache, and the server's peak RSS.
 
 The workspace is a copy of a real package of the standard library (cross-file context works).
@@ -308,6 +310,7 @@ async def bench_concurrency(
             }
         info = await session.info()
         out["scheduler"] = info.get("scheduler")
+        out["last_prompt_tokens"] = (info.get("last") or {}).get("prompt_tokens")
     finally:
         await stop(session)
     base = out["1"]["completions_per_s"]
@@ -316,6 +319,64 @@ async def bench_concurrency(
             out[str(level)]["completions_per_s"] / base, 2
         )
     return out
+
+
+def decode_ceiling(model: Path, context: int, batch: int = 8, steps: int = 24) -> dict:
+    """What batching can give at all on this machine: the time of one decode step for one
+    sequence and for ``batch`` sequences, each with ``context`` positions of KV cache, measured
+    on the engine directly (no server, no Python around it). Only decode batches (the prompt's
+    new tokens run one document at a time), so ``batch`` x step(1) / step(batch) bounds the
+    speed-up of ``batch`` concurrent documents from above, before any prefill or request
+    handling, which batching does not share."""
+    import numpy as np
+
+    from qwen_lsp.engine.generate import prefill
+    from qwen_lsp.engine.module import load_module
+    from qwen_lsp.engine.session import DecoderSession
+
+    module = load_module(model)
+    session = DecoderSession(str(module.model_path))
+    rng = np.random.default_rng(0)
+    vocab = 1000  # ordinary tokens: the ids only need to be valid
+    caches, firsts = [], []
+    for _ in range(batch):
+        prompt = [int(t) for t in rng.integers(100, vocab, size=context)]
+        logits, kv = prefill(session, prompt, reserve=steps + 2)
+        caches.append(kv)
+        firsts.append(int(np.argmax(logits)))
+
+    def step_ms(rows: list[int]) -> float:
+        times = []
+        with session.batched([caches[i] for i in rows], steps + 1) as (kv, mask):
+            positions = np.array([caches[i].length for i in rows], dtype=np.int64)
+            ids = np.array([firsts[i] for i in rows], dtype=np.int64)[:, None]
+            for _ in range(steps):
+                mask = np.concatenate([mask, np.ones((len(rows), 1), dtype=np.int64)], axis=1)
+                t = time.perf_counter()
+                logits, kv = session.forward(ids, mask, positions[:, None], kv)
+                times.append((time.perf_counter() - t) * 1000)
+                positions += 1
+                ids = np.argmax(logits, axis=-1).astype(np.int64)[:, None]
+        return statistics.median(times[2:])  # the first steps touch fresh buffers
+
+    one = statistics.median(step_ms([i]) for i in range(min(batch, 3)))
+    many = step_ms(list(range(batch)))
+    return {
+        "context_tokens": context,
+        "step_ms": {"1": round(one, 2), str(batch): round(many, 2)},
+        # What one step reads per sequence besides the weights (keys and values, all layers).
+        "kv_mb_per_sequence": round(
+            2
+            * session.num_layers
+            * session.kv_heads
+            * session.head_dim
+            * context
+            * np.dtype(session.kv_dtype).itemsize
+            / 2**20,
+            1,
+        ),
+        f"decode_speedup_ceiling_{batch}": round(batch * one / many, 2),
+    }
 
 
 async def main_async(args: argparse.Namespace) -> dict:
@@ -363,6 +424,7 @@ async def main_async(args: argparse.Namespace) -> dict:
                 "answered_by",
                 "syntax_rejected",
                 "syntax_truncated",
+                "names_rejected",
                 "empty",
                 "waited_for_indent",
             )
@@ -380,6 +442,9 @@ async def main_async(args: argparse.Namespace) -> dict:
         await stop(session)
     result["concurrency"] = await bench_concurrency(
         model, root, files, [1, 2, 4, 8], 2 if args.quick else 4
+    )
+    result["concurrency"]["decode_ceiling"] = decode_ceiling(
+        model, result["concurrency"]["last_prompt_tokens"] or 1200
     )
     shutil.rmtree(workdir, ignore_errors=True)
     return result
