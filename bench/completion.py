@@ -365,16 +365,12 @@ def decode_ceiling(model: Path, context: int, batch: int = 8, steps: int = 24) -
         "context_tokens": context,
         "step_ms": {"1": round(one, 2), str(batch): round(many, 2)},
         # What one step reads per sequence besides the weights (keys and values, all layers).
-        "kv_mb_per_sequence": round(
-            2
-            * session.num_layers
-            * session.kv_heads
-            * session.head_dim
-            * context
-            * np.dtype(session.kv_dtype).itemsize
-            / 2**20,
-            1,
-        ),
+        "kv_bytes_per_sequence": 2
+        * session.num_layers
+        * session.kv_heads
+        * session.head_dim
+        * context
+        * np.dtype(session.kv_dtype).itemsize,
         f"decode_speedup_ceiling_{batch}": round(batch * one / many, 2),
     }
 

@@ -19,6 +19,7 @@ statement, which is why files over :data:`MAX_BYTES` are not checked.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from ..analysis.cache import ResultCache
@@ -37,9 +38,11 @@ UNDEFINED_NAME = "undefined-name"
 MAX_BYTES = 256 * 1024
 
 
+@functools.cache
 def undefined_name_rule(language_id: str) -> str | None:
     """The id of the analysis rule that reports undefined names in ``language_id``, or None
-    when the language has none (the name check is then skipped)."""
+    when the language has none (the name check is then skipped). Cached: every completion
+    request asks, and the registry is built once per process."""
     for rule in default_rules().for_language(language_id):
         if rule.name == UNDEFINED_NAME:
             return rule.id

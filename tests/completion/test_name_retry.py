@@ -18,10 +18,10 @@ from qwen_lsp.completion.name_check import NameCheck
 from qwen_lsp.completion.service import CompletionQuery, CompletionService, Prepared
 from qwen_lsp.config import Settings, merge
 from qwen_lsp.engine.generate import GenerationResult
-from qwen_lsp.syntax.document import Document
 from qwen_lsp.syntax.languages import default_registry
 
 from ..support import REPO
+from .support import completion_settings, query_at
 
 SHIPPED = REPO / "qwen_lsp" / "models" / "python"
 TINY = REPO / "tests" / "fixtures" / "tiny_qwen2"
@@ -35,21 +35,12 @@ BODY_BEFORE = "def summarize(values, path):\n    total = 0\n    "
 BODY_AFTER = "\n    return total\n"
 
 
-def _settings(module: Path, **completion) -> Settings:
-    settings, errors = merge(
-        Settings(),
-        {
-            "models": {"byLanguage": {"python": str(module)}},
-            "completion": {"fimOrder": "spm", "crossFile": False, "cacheSize": 0, **completion},
-        },
-    )
-    assert not errors, errors
-    return settings
+def _settings(module: Path, **completion: object) -> Settings:
+    return completion_settings(module, **completion)
 
 
 def _query(settings: Settings, before: str = BEFORE, after: str = AFTER) -> CompletionQuery:
-    document = Document(URI, before + after, 1, PYTHON)
-    return CompletionQuery(URI, document.snapshot(), len(before.encode("utf-8")), settings)
+    return query_at(URI, before, after, settings)
 
 
 def _introduced(text: str, before: str = BEFORE, after: str = AFTER) -> list[tuple[int, str]]:
@@ -62,15 +53,6 @@ def _introduced(text: str, before: str = BEFORE, after: str = AFTER) -> list[tup
 
 def _candidate(tokens: list[int], text: str) -> GenerationResult:
     return GenerationResult(tokens, text, "stop", prompt_tokens=10)
-
-
-@pytest.fixture
-def service():
-    service = CompletionService()
-    try:
-        yield service
-    finally:
-        service.close()
 
 
 @pytest.fixture(scope="module")

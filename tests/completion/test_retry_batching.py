@@ -21,13 +21,12 @@ import pytest
 
 from qwen_lsp.completion import syntax_check
 from qwen_lsp.completion.service import CompletionQuery, CompletionService, Suggestion
-from qwen_lsp.config import Settings, merge
 from qwen_lsp.engine.generate import GenerationRequest
 from qwen_lsp.engine.registry import ModelRegistry
 from qwen_lsp.engine.scheduler import Scheduler
-from qwen_lsp.syntax.document import Document
 
 from ..support import REPO
+from .support import completion_settings, query_at
 from .test_syntax_retry import AFTER, BEFORE, PYTHON
 
 TINY = REPO / "tests" / "fixtures" / "tiny_qwen2"
@@ -64,28 +63,12 @@ SHIPPED_DOCUMENTS = {
 }
 
 
-def _settings(module: Path) -> Settings:
-    settings, errors = merge(
-        Settings(),
-        {
-            "models": {"byLanguage": {"python": str(module)}},
-            "completion": {"fimOrder": "spm", "crossFile": False, "cacheSize": 0},
-        },
-    )
-    assert not errors, errors
-    return settings
-
-
 def _queries(module: Path, documents: dict[str, tuple[str, str]]) -> list[CompletionQuery]:
-    settings = _settings(module)
-    queries = []
-    for name, (before, after) in documents.items():
-        uri = f"file:///project/{name}.py"
-        document = Document(uri, before + after, 1, PYTHON)
-        queries.append(
-            CompletionQuery(uri, document.snapshot(), len(before.encode("utf-8")), settings)
-        )
-    return queries
+    settings = completion_settings(module)
+    return [
+        query_at(f"file:///project/{name}.py", before, after, settings)
+        for name, (before, after) in documents.items()
+    ]
 
 
 def _service(module: Path) -> CompletionService:
@@ -93,7 +76,7 @@ def _service(module: Path) -> CompletionService:
     long cap on the wait for callers on their way: the batches form because every caller comes
     or settles, not because a wait ran out."""
     service = CompletionService(ModelRegistry(), Scheduler(coming_wait=30.0))
-    service.load("python", _settings(module))
+    service.load("python", completion_settings(module))
     return service
 
 

@@ -19,10 +19,10 @@ from qwen_lsp.completion import syntax_check
 from qwen_lsp.completion.service import CompletionQuery, CompletionService, Prepared
 from qwen_lsp.config import Settings, merge
 from qwen_lsp.engine.generate import GenerationResult
-from qwen_lsp.syntax.document import Document
 from qwen_lsp.syntax.languages import default_registry
 
 from ..support import REPO
+from .support import completion_settings, query_at
 
 MODULE = REPO / "qwen_lsp" / "models" / "python"
 PYTHON = default_registry().by_id("python")
@@ -53,21 +53,12 @@ AFTER = """
 """
 
 
-def _settings(**completion) -> Settings:
-    settings, errors = merge(
-        Settings(),
-        {
-            "models": {"byLanguage": {"python": str(MODULE)}},
-            "completion": {"fimOrder": "spm", "crossFile": False, "cacheSize": 0, **completion},
-        },
-    )
-    assert not errors, errors
-    return settings
+def _settings(**completion: object) -> Settings:
+    return completion_settings(MODULE, **completion)
 
 
 def _query(settings: Settings) -> CompletionQuery:
-    document = Document(URI, BEFORE + AFTER, 1, PYTHON)
-    return CompletionQuery(URI, document.snapshot(), len(BEFORE.encode("utf-8")), settings)
+    return query_at(URI, BEFORE, AFTER, settings)
 
 
 def _errors(source: str) -> list[ts.Node]:
@@ -81,15 +72,6 @@ def _errors(source: str) -> list[ts.Node]:
         elif node.has_error:
             stack.extend(node.children)
     return found
-
-
-@pytest.fixture
-def service():
-    service = CompletionService()
-    try:
-        yield service
-    finally:
-        service.close()
 
 
 @pytest.fixture(scope="module")
