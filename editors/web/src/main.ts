@@ -288,8 +288,11 @@ const editor = monaco.editor.create(ui.editor, {
   fontSize: 14,
   minimap: { enabled: false },
   theme: 'vs-dark',
-  // Ghost text is the point here: while it shows, the word-suggestion list stays closed (else
-  // Tab takes the list's item).
+  // Ghost text is the point here, and the page wires no completion list of the server's: the
+  // word-suggestion list is off. Suppressing it while ghost text shows was not enough: on a cold
+  // start the list opened before the ghost text came, drew its word as a preview in front of
+  // it, and Tab took the list's word instead of the suggestion.
+  wordBasedSuggestions: 'off',
   inlineSuggest: { enabled: true, suppressSuggestions: true },
   lightbulb: { enabled: monaco.editor.ShowLightbulbIconMode.OnCode },
   scrollBeyondLastLine: false,
