@@ -53,10 +53,39 @@ def test_an_invented_helper_is_rejected():
     assert _names(BEFORE, AFTER).introduced("total = parse_paren(path)") == [(0, "parse_paren")]
 
 
-def test_a_misspelt_local_is_rejected():
-    before = "def second(values):\n    smallest = min(values)\n    return "
-    assert _accepted("smallest + 1", before, "\n")
-    assert _checked("smallst + 1", before, "\n") is None
+@pytest.mark.parametrize(
+    ("before", "after", "good", "bad"),
+    [
+        (
+            "def second(values):\n    smallest = min(values)\n    return ",
+            "\n",
+            "smallest + 1",
+            "smallst + 1",
+        ),
+        (
+            "def first(values):\n    return ",
+            "\n\n\ndef helper(values):\n    return values[0]\n\n\nLIMIT = 3\n",
+            "helper(values)[:LIMIT]",
+            "helpr(values)",
+        ),
+        # Token healing: the candidate starts with the rest of a partly typed identifier; one
+        # completed into a name nothing binds is the candidate's invention.
+        (
+            "def second(values):\n    smallest = min(values)\n    return smal",
+            "\n",
+            "lest + 1",
+            "lst + 1",
+        ),
+        # What the user typed before the cursor is not held against the candidate.
+        ("def f(values):\n    return not_defined_yet", "\n", " + 1", " + also_not_defined"),
+    ],
+    ids=["misspelt-local", "defined-further-down", "healed-identifier", "typed-before-cursor"],
+)
+def test_a_name_the_file_binds_is_accepted_and_a_near_miss_rejected(
+    before: str, after: str, good: str, bad: str
+):
+    assert _accepted(good, before, after)
+    assert _checked(bad, before, after) is None
 
 
 def test_a_module_never_imported_is_rejected_and_an_imported_one_accepted():
@@ -98,13 +127,6 @@ def test_builtins_are_accepted():
     assert _checked("total = length(values)") is None
 
 
-def test_a_function_defined_further_down_is_accepted():
-    before = "def first(values):\n    return "
-    after = "\n\n\ndef helper(values):\n    return values[0]\n\n\nLIMIT = 3\n"
-    assert _accepted("helper(values)[:LIMIT]", before, after)
-    assert _checked("helpr(values)", before, after) is None
-
-
 @pytest.mark.parametrize(
     "header",
     ["from os.path import *", "globals()['parse_paren'] = len"],
@@ -115,20 +137,6 @@ def test_modules_the_rule_leaves_alone_are_not_checked(header: str):
     before = "def f(p):\n    return "
     assert _checked("parse_paren(p)", before, "\n") is None
     assert _accepted("parse_paren(p)", f"{header}\n\n\n" + before, "\n")
-
-
-def test_a_name_completed_from_what_was_typed_is_accepted_when_it_exists():
-    """Token healing: the candidate starts with the rest of a partly typed identifier."""
-    before = "def second(values):\n    smallest = min(values)\n    return smal"
-    assert _accepted("lest + 1", before, "\n")
-    # Completed into a name that nothing binds: the candidate made it.
-    assert _checked("lst + 1", before, "\n") is None
-
-
-def test_what_the_user_typed_before_the_cursor_is_not_held_against_the_candidate():
-    before = "def f(values):\n    return not_defined_yet"
-    assert _accepted(" + 1", before, "\n")
-    assert _checked(" + also_not_defined", before, "\n") is None
 
 
 def test_names_already_undefined_in_the_file_are_not_the_candidates_invention():
