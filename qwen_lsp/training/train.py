@@ -73,6 +73,12 @@ class TrainConfig:
     # Quantization-aware training (``qat.py``): the forward uses the weights as the int4 export
     # rounds them, in blocks of this size; finalize with ``--rounding qat``. None: plain.
     qat_block_size: int | None = None
+    # Distillation: the share of the loss that is the KL divergence from a frozen teacher's
+    # next-token distribution (the rest stays cross-entropy on the data). A QAT stage that
+    # learns from data alone drifts off its start's optimum (runs 7 and 8); learning to match
+    # the full-precision start only repairs the rounding. 0: plain training.
+    distill_weight: float = 0.0
+    teacher_from: str | None = None  # transformers folder; default: ``init_from``
 
     def model_shape(self, vocab_size: int) -> ModelShape:
         """The preset with overrides; the vocabulary always follows the tokenizer."""
@@ -143,6 +149,32 @@ def _atomic_save_hf(model: QwenDecoder, path: Path, dtype: torch.dtype | None = 
         old.rmdir()
     else:
         os.replace(tmp, path)
+
+
+def distillation_kl(student_logits: torch.Tensor, teacher_logits: torch.Tensor) -> torch.Tensor:
+    """Mean over positions of KL(teacher || student) between next-token distributions, in
+    float32 (``[..., vocab]`` logits of the same shape)."""
+    s = F.log_softmax(student_logits.float().flatten(0, -2), dim=-1)
+    t = F.log_softmax(teacher_logits.float().flatten(0, -2), dim=-1)
+    return F.kl_div(s, t, log_target=True, reduction="batchmean")
+
+
+def _load_teacher(cfg: TrainConfig, shape: ModelShape, device: torch.device) -> Any:
+    """The frozen teacher of a distilling run (``None`` without distillation)."""
+    if cfg.distill_weight <= 0:
+        return None
+    if cfg.distill_weight > 1:
+        raise ValueError(f"distill_weight is a share of the loss (0..1), not {cfg.distill_weight}")
+    source = cfg.teacher_from or cfg.init_from
+    if not source:
+        raise ValueError("distillation needs a teacher: set teacher_from (or init_from)")
+    teacher = load_hf(source).to(device).eval()
+    teacher.requires_grad_(False)
+    if teacher.shape.vocab_size != shape.vocab_size:
+        raise ValueError(
+            f"teacher vocabulary {teacher.shape.vocab_size} != student {shape.vocab_size}"
+        )
+    return teacher
 
 
 @torch.no_grad()
@@ -216,6 +248,7 @@ def run_training(cfg: TrainConfig, log: Any = None) -> dict[str, Any]:
     if shape.vocab_size != tok.get_vocab_size():
         raise ValueError(f"model vocabulary {shape.vocab_size} != tokenizer {tok.get_vocab_size()}")
     model.to(device)
+    teacher = _load_teacher(cfg, shape, device)
     if cfg.qat_block_size:
         from qwen_lsp.training.qat import enable_qat
 
@@ -265,12 +298,14 @@ def run_training(cfg: TrainConfig, log: Any = None) -> dict[str, Any]:
     )
 
     fwd: Any = model
+    teacher_fwd: Any = teacher
     if use_compile:
         try:
             fwd = torch.compile(model)
+            teacher_fwd = torch.compile(teacher) if teacher is not None else None
         except Exception as e:
             emit({"event": "warning", "message": f"torch.compile unavailable: {e}"})
-            fwd = model
+            fwd, teacher_fwd = model, teacher
 
     workers = (
         cfg.workers
@@ -303,6 +338,7 @@ def run_training(cfg: TrainConfig, log: Any = None) -> dict[str, Any]:
     last_log_t, last_log_tokens = t_loop, state["tokens"]
     last_eval, last_ckpt = t_loop, t_loop
     losses: list[torch.Tensor] = []
+    ce_losses: list[torch.Tensor] = []
     stop_reason = "deadline"
 
     def progress_now() -> float:
@@ -359,13 +395,24 @@ def run_training(cfg: TrainConfig, log: Any = None) -> dict[str, Any]:
         for g in opt.param_groups:
             g["lr"] = lr
         loss_acc = torch.zeros((), device=device)
+        ce_acc = torch.zeros((), device=device)
         for _ in range(cfg.grad_accum):
             x = next(batches).to(device, non_blocking=True)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
                 logits = fwd(x[:, :-1])
-            loss = F.cross_entropy(logits.float().flatten(0, 1), x[:, 1:].flatten())
+            ce = F.cross_entropy(logits.float().flatten(0, 1), x[:, 1:].flatten())
+            loss = ce
+            if teacher_fwd is not None:
+                with (
+                    torch.no_grad(),
+                    torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp),
+                ):
+                    teacher_logits = teacher_fwd(x[:, :-1])
+                kl = distillation_kl(logits, teacher_logits)
+                loss = (1 - cfg.distill_weight) * ce + cfg.distill_weight * kl
             (loss / cfg.grad_accum).backward()
             loss_acc += loss.detach()
+            ce_acc += ce.detach()
         if cfg.grad_clip:
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
         opt.step()
@@ -373,6 +420,7 @@ def run_training(cfg: TrainConfig, log: Any = None) -> dict[str, Any]:
         state["step"] += 1
         state["tokens"] += tokens_per_step
         losses.append(loss_acc / cfg.grad_accum)  # stays on the device: no sync per step
+        ce_losses.append(ce_acc / cfg.grad_accum)
         if state["step"] % cfg.log_every == 0:
             t = time.time()
             mean_loss = float(torch.stack(losses).mean().item())
@@ -386,6 +434,11 @@ def run_training(cfg: TrainConfig, log: Any = None) -> dict[str, Any]:
                     "step": state["step"],
                     "tokens": state["tokens"],
                     "loss": round(mean_loss, 4),
+                    **(
+                        {"ce": round(float(torch.stack(ce_losses).mean().item()), 4)}
+                        if teacher is not None
+                        else {}
+                    ),
                     "lr": round(lr, 7),
                     "tok_s": round((state["tokens"] - last_log_tokens) / max(t - last_log_t, 1e-6)),
                     "elapsed": round(t - t_start, 1),
@@ -393,6 +446,7 @@ def run_training(cfg: TrainConfig, log: Any = None) -> dict[str, Any]:
                 }
             )
             losses.clear()
+            ce_losses.clear()
             last_log_t, last_log_tokens = t, state["tokens"]
         if time.time() - last_eval >= cfg.eval_every_seconds:
             run_val()

@@ -71,3 +71,49 @@ def test_lr_schedule() -> None:
     assert lr_at(cfg, 105, 0.9, warmup_from=100) == pytest.approx(
         0.6
     )  # re-warmup after a resume pack
+
+
+def _kl_to(teacher_dir: Path, student_dir: Path, token_dir: Path) -> float:
+    import torch
+
+    from qwen_lsp.training.data import TokenData
+    from qwen_lsp.training.model import load_hf
+    from qwen_lsp.training.train import distillation_kl
+
+    ids = torch.tensor(TokenData.open(token_dir, "heldout").windows(4, 128), dtype=torch.long)
+    with torch.no_grad():
+        return distillation_kl(load_hf(student_dir)(ids), load_hf(teacher_dir)(ids)).item()
+
+
+def test_distillation_pulls_the_student_to_its_teacher(token_dir: Path, tmp_path: Path) -> None:
+    """From the same start and data, a run that learns the teacher's distributions ends much
+    closer to the teacher than one that learns the data alone."""
+    teacher = tmp_path / "teacher"
+    teacher_cfg = _cfg(token_dir, teacher, 40)
+    teacher_cfg.seed = 99  # another start and data order: not the run the student would replay
+    run_training(teacher_cfg)
+    start = tmp_path / "start"
+    run_training(_cfg(token_dir, start, 4))
+    ends = {}
+    for weight in (0.0, 1.0):
+        out = tmp_path / f"w{weight}"
+        cfg = _cfg(token_dir, out, 25)
+        cfg.init_from, cfg.teacher_from, cfg.distill_weight = str(start / "final"), None, weight
+        if weight:
+            cfg.teacher_from = str(teacher / "final")
+        run_training(cfg)
+        ends[weight] = _kl_to(teacher / "final", out / "final", token_dir)
+        assert ("ce" in _events(out, "train")[0]) == bool(weight)
+    before = _kl_to(teacher / "final", start / "final", token_dir)
+    assert ends[1.0] < 0.25 * before, (before, ends)
+    assert ends[1.0] < 0.8 * ends[0.0], (before, ends)
+
+
+def test_distillation_without_a_teacher_is_refused(token_dir: Path, tmp_path: Path) -> None:
+    cfg = _cfg(token_dir, tmp_path / "run", 2)
+    cfg.distill_weight = 0.5
+    with pytest.raises(ValueError, match="teacher"):
+        run_training(cfg)
+    cfg.distill_weight, cfg.teacher_from = 1.5, str(tmp_path)
+    with pytest.raises(ValueError, match="share"):
+        run_training(cfg)
