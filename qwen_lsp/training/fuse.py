@@ -9,7 +9,8 @@ and rebuilds the graph around them:
 
 * ``SimplifiedLayerNormalization`` / ``SkipSimplifiedLayerNormalization`` for the norms (the
   residual add folded into the next norm); Qwen3's per-head q/k norms too;
-* one ``MatMulNBits`` for q, k and v together, one for gate and up (the packed rows concatenated);
+* one ``MatMulNBits`` for q, k and v together, one for gate and up (the packed rows concatenated;
+  a unit that ``mixed_precision.py`` put at 8 bits stays one 8-bit op);
 * ``GroupQueryAttention`` with rotary embedding inside, and ``past``/``present`` meant to be
   *one* buffer of a fixed capacity (``past_present_share_buffer``): the engine binds each
   ``present`` output to its ``past`` input, and a step writes only its own position;
@@ -41,6 +42,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from .quantize import PACKED_CODES
+
 MS = "com.microsoft"
 # Which concatenated weights hold which original ones, and their widths (JSON), so that
 # ``module.state_dict_from_onnx`` can give the trainable weights back (fine-tuning starts there).
@@ -65,7 +68,7 @@ def _matmul_nbits(proto: onnx.ModelProto) -> dict[str, onnx.NodeProto]:
     out = {}
     for node in proto.graph.node:
         if node.op_type == "MatMulNBits":
-            out[node.input[1].removesuffix("_Q4").removesuffix(".T")] = node
+            out[PACKED_CODES.sub("", node.input[1])] = node
     return out
 
 
@@ -81,10 +84,15 @@ def _concat_rows(
         }:
             raise FuseError(f"{name}: the parts were quantized differently")
     tensors = []
-    suffixes = ((1, "_Q4"), (2, "_scales"), (3, "_zero_points"))
+    # Every layout here is one row per output feature (4-bit zero points: a row's blocks
+    # packed two per byte; 8-bit: one byte per block), so the rows stack whatever the width.
+    suffixes = ((1, f"_Q{attrs[0]['bits']}"), (2, "_scales"), (3, "_zero_points"))
     for slot, suffix in suffixes:
-        if any(len(n.input) <= slot or not n.input[slot] for n in nodes):
+        present = [len(n.input) > slot and bool(n.input[slot]) for n in nodes]
+        if not any(present):
             continue
+        if not all(present):
+            raise FuseError(f"{name}: some parts have {suffix.lstrip('_')} and some do not")
         parts = [numpy_helper.to_array(inits[n.input[slot]]) for n in nodes]
         tensors.append(numpy_helper.from_array(np.concatenate(parts, axis=0), name + suffix))
     merged = dict(attrs[0], N=sum(a["N"] for a in attrs))
@@ -113,8 +121,8 @@ def fuse_decoder(
         raise FuseError("no model.layers.{i} weights (was it exported by export.py?)")
     if "model.layers.0.self_attn.q_proj.weight" not in nbits or "lm_head.weight" not in nbits:
         raise FuseError(
-            "the projections are not separate MatMulNBits: fuse takes an int4 model that is not "
-            "fused yet"
+            "the projections are not separate MatMulNBits: fuse takes an int4 model (some weight "
+            "groups may be 8-bit) that is not fused yet"
         )
     if any(name.endswith(".bias") for name in inits) or any(
         len(n.input) > 5 and n.input[5] for n in nbits.values()
@@ -376,14 +384,14 @@ def fuse_decoder(
     outputs = [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch_size", 1, None])]
     for i in layers:
         for kind in ("key", "value"):
-            shape = ["batch_size", kv_heads, "kv_capacity", head_dim]
+            cache_dims: list[str | int | None] = ["batch_size", kv_heads, "kv_capacity", head_dim]
             inputs.append(
                 helper.make_tensor_value_info(
-                    f"past_key_values.{i}.{kind}", TensorProto.FLOAT, shape
+                    f"past_key_values.{i}.{kind}", TensorProto.FLOAT, cache_dims
                 )
             )
             outputs.append(
-                helper.make_tensor_value_info(f"present.{i}.{kind}", TensorProto.FLOAT, shape)
+                helper.make_tensor_value_info(f"present.{i}.{kind}", TensorProto.FLOAT, cache_dims)
             )
     graph = helper.make_graph(
         nodes,

@@ -74,6 +74,18 @@ def _log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
+def _weights_dir(run: Path, weights: str) -> Path:
+    """The weights folder ``--weights`` names: ``best`` or ``final`` of the run (``final`` when
+    the run has no ``best`` yet), or any transformers folder (a second stage's ``out_dir``),
+    absolute or relative to the run."""
+    if weights in ("best", "final"):
+        return run / weights if (run / weights).exists() else run / "final"
+    folder = Path(weights) if Path(weights).is_absolute() else run / weights
+    if not (folder / "config.json").exists():
+        raise SystemExit(f"--weights {weights}: no weights folder (config.json) at {folder}")
+    return folder
+
+
 def _lang_dir(work: Path, lang: str) -> Path:
     return work / lang
 
@@ -674,6 +686,7 @@ def _model_card(lang: str, d: Path, report: dict[str, Any], evals: dict[str, Any
     top_text = ", ".join(
         "{} {} ({})".format(p["name"], p.get("version", ""), p.get("license")) for p in top
     )
+    from qwen_lsp.training.mixed_precision import describe
     from qwen_lsp.training.module import LANGUAGES
 
     cfg = summary.get("config", {})
@@ -716,6 +729,7 @@ def _model_card(lang: str, d: Path, report: dict[str, Any], evals: dict[str, Any
         "GatherBlockQuantized)"
         if report.get("model_bytes")
         else "- shipped file: ?",
+        *(describe(report["mixed_precision"]) if report.get("mixed_precision") else []),
         "",
         "## Training",
         f"- {unique:,} unique training tokens; {seen:,} tokens seen ({seen / unique:.1f} epochs), "
@@ -787,6 +801,27 @@ def _rank_orders(torch_eval: Any, lang: str) -> list[str] | None:
     return [name for _, name in sorted(scored, key=lambda x: -x[0])]
 
 
+def _refuse_eight_bit(args: argparse.Namespace) -> None:
+    """Refuse ``--eight-bit-bytes`` outside a plain int4 export: int8 has no 4-bit groups to
+    raise, and a QAT run learned weights for the 4-bit grid (8-bit groups would ship weights
+    it never trained with)."""
+    if args.eight_bit_bytes < 0:
+        raise SystemExit("--eight-bit-bytes cannot be negative")
+    if not args.eight_bit_bytes:
+        return
+    if args.quant != "int4":
+        raise SystemExit(
+            f"--eight-bit-bytes stores some int4 weight groups at 8 bits: not with --quant "
+            f"{args.quant}"
+        )
+    if args.rounding == "qat":
+        raise SystemExit(
+            "--eight-bit-bytes: a QAT run trained its weights for the int4 grid (--rounding qat, "
+            "the default after a QAT run); 8-bit groups would change what it learned. Use "
+            "--eight-bit-bytes 0, or --rounding gptq|rtn"
+        )
+
+
 def cmd_finalize(args: argparse.Namespace) -> dict[str, Any]:
     """Export, quantize, check, evaluate, pack into ``--out``."""
     import tarfile
@@ -804,24 +839,25 @@ def cmd_finalize(args: argparse.Namespace) -> dict[str, Any]:
     t0 = time.time()
     d = _lang_dir(args.work, args.lang)
     run = d / "run"
-    if args.stop and not (run / "DONE").exists():
-        (run / "STOP").write_text("finalize")
-    while not (run / "DONE").exists() and time.time() - t0 < args.wait_max:
-        time.sleep(5)
-    if not (run / "DONE").exists():
-        _log("run not done: using the last checkpoint's weights")
-    weights = run / args.weights if (run / args.weights).exists() else run / "final"
-    if not weights.exists():
-        raise SystemExit(f"no weights in {run}")
     qat_block = _qat_block_size(run)
     if args.rounding is None:
         args.rounding = "qat" if qat_block else "gptq"
+    _refuse_eight_bit(args)  # before anything is stopped or written
     if qat_block and (args.rounding != "qat" or args.block_size != qat_block):
         _log(
             f"warning: the run trained for int4 blocks of {qat_block} on the plain grid "
             f"(--rounding qat --block-size {qat_block}); rounding {args.rounding} "
             f"with blocks of {args.block_size} throws that away"
         )
+    if args.stop and not (run / "DONE").exists():
+        (run / "STOP").write_text("finalize")
+    while not (run / "DONE").exists() and time.time() - t0 < args.wait_max:
+        time.sleep(5)
+    if not (run / "DONE").exists():
+        _log("run not done: using the last checkpoint's weights")
+    weights = _weights_dir(run, args.weights)
+    if not weights.exists():
+        raise SystemExit(f"no weights in {run}")
     quant_options: dict[str, Any] = {}
     if args.quant == "int4":
         quant_options["block_size"] = args.block_size
@@ -853,11 +889,21 @@ def cmd_finalize(args: argparse.Namespace) -> dict[str, Any]:
         fuse=False,
         quant_options=quant_options,
         calibration=calibration_windows(d / "data") if args.rounding == "gptq" else None,
+        eight_bit_bytes=args.eight_bit_bytes,
+        eight_bit_windows=calibration_windows(
+            d / "data", args.eight_bit_windows, args.eight_bit_tokens
+        )
+        if args.eight_bit_bytes
+        else None,
     )
     _log(
         f"module built: {report['model_bytes']} bytes; parity {report['onnx_vs_torch']}; "
         f"quant {report.get('quantized_vs_fp32')}"
     )
+    if "mixed_precision" in report:
+        from qwen_lsp.training.mixed_precision import describe
+
+        _log("\n".join(describe(report["mixed_precision"])))
     variants = {args.quant: mod / "model.onnx", "fp32": fp32}
     other = "int8" if args.quant == "int4" else "int4"
     if not args.smoke or args.all_variants:
@@ -947,6 +993,7 @@ def cmd_finalize(args: argparse.Namespace) -> dict[str, Any]:
                     "rounding": args.rounding,
                     "block_size": args.block_size,
                     "qat": qat_block,
+                    "eight_bit_bytes": args.eight_bit_bytes,
                 },
             },
             indent=1,
@@ -1119,7 +1166,7 @@ def cmd_pack_weights(args: argparse.Namespace) -> list[str]:
 
     d = _lang_dir(args.work, args.lang)
     run = d / "run"
-    src = run / args.weights if (run / args.weights).exists() else run / "final"
+    src = _weights_dir(run, args.weights)
     state = None
     if (run / "checkpoint.pt").exists() and args.int8:
         ck = torch.load(run / "checkpoint.pt", map_location="cpu", weights_only=False)
@@ -1148,6 +1195,15 @@ def cmd_pack_weights(args: argparse.Namespace) -> list[str]:
 
 
 # -- CLI ---------------------------------------------------------------------------------------
+def add_weights_choice(p: argparse.ArgumentParser) -> None:
+    """``--weights`` as finalize and pack-weights read it (``_weights_dir``)."""
+    p.add_argument(
+        "--weights",
+        default="best",
+        help="best or final of the run, or a weights folder (absolute or relative to the run)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The subcommands."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -1224,7 +1280,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="int4 rounding: GPTQ on training windows, round-to-nearest with the outlier search, "
         "or the plain grid a QAT run trained for (default: qat after a QAT run, else gptq)",
     )
-    p.add_argument("--weights", default="best", choices=["best", "final"])
+    p.add_argument(
+        "--eight-bit-bytes",
+        type=int,
+        default=0,
+        help="int4 only: store the weight groups (per layer q/k/v, o, gate/up, down) that most "
+        "reduce the KL to fp32 per byte at 8 bits, within this many extra bytes (0: pure int4)",
+    )
+    p.add_argument(
+        "--eight-bit-windows", type=int, default=8, help="training windows measured for that"
+    )
+    p.add_argument("--eight-bit-tokens", type=int, default=512, help="tokens per such window")
+    add_weights_choice(p)
     p.add_argument("--version", default="2026.11.0")
     p.add_argument("--wait-max", type=float, default=0.0, help="seconds to wait for the run to end")
     p.add_argument("--stop", action="store_true", help="ask a still-running run to stop now")
@@ -1253,7 +1320,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("pack-weights")
     p.add_argument("--lang", choices=["python", "javascript"], required=True)
     p.add_argument("--out", default=os.environ.get("OUT", "out"))
-    p.add_argument("--weights", default="best", choices=["best", "final"])
+    add_weights_choice(p)
     p.add_argument("--int8", action="store_true", help="int8 per-row (half the size; for resuming)")
     p.add_argument("--parts", default=None, help="slice of parts to return, e.g. 0:4")
     return ap

@@ -386,11 +386,19 @@ class QwenDecoder(nn.Module):
     # -- forward paths ---------------------------------------------------------------------
     def hidden(self, input_ids: torch.Tensor) -> torch.Tensor:
         """Training path up to the final norm: causal, positions 0..s-1, no padding."""
-        s = input_ids.shape[1]
-        pos = torch.arange(s, device=input_ids.device).unsqueeze(0)
+        return self.run_layers(self.model.embed_tokens(input_ids))
+
+    def run_layers(
+        self, h: torch.Tensor, start: int = 0, record: list[torch.Tensor] | None = None
+    ) -> torch.Tensor:
+        """Layers ``start`` on over their input ``h [b, s, hidden]`` (causal, positions
+        0..s-1), then the final norm. ``record`` collects each of those layers' inputs (a later
+        run can start from any of them: ``mixed_precision`` measures one layer's change so)."""
+        pos = torch.arange(h.shape[1], device=h.device).unsqueeze(0)
         cos, sin = self.rope(pos)
-        h = self.model.embed_tokens(input_ids)
-        for layer in self.model.layers:
+        for layer in self.model.layers[start:]:
+            if record is not None:
+                record.append(h)
             h = layer(h, cos, sin)
         return self.model.norm(h)
 

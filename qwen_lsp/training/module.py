@@ -7,7 +7,8 @@ config, so the weights' shape is known without parsing the graph), ``model.json`
 and optionally ``MODEL_CARD.md``.
 
 ``weights_from_module`` rebuilds a ``QwenDecoder`` from a module: from ``weights/`` if present,
-else by de-quantizing the ONNX initializers (fp32, int8 or int4 graphs written by this package).
+else by de-quantizing the ONNX initializers (fp32, int8 or int4 graphs written by this package,
+with or without 8-bit weight groups).
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ from qwen_lsp.training.fuse import FUSED_PARTS_METADATA, fusable
 from qwen_lsp.training.model import ModelShape, QwenDecoder
 from qwen_lsp.training.quantize import (
     LM_HEAD_T,
+    PACKED_CODES,
+    RoundingMemo,
     compare_logits,
-    dequantize_4bit_blocks,
+    dequantize_blocks,
     quantize_model,
 )
 
@@ -57,12 +60,23 @@ def build_module(
     keep_fp32: str | Path | None = None,
     fuse: bool = True,
     calibration: list[list[int]] | None = None,
+    eight_bit_bytes: int = 0,
+    eight_bit_windows: list[list[int]] | None = None,
 ) -> dict[str, Any]:
     """Write a complete module folder; returns a report (sizes, parity, quantization damage).
     With ``calibration`` token windows (training text) an int4 model's decoder layers are
-    rounded by GPTQ (``gptq.py``) rather than to nearest. An int4 Qwen3 model is then rewritten
-    into ONNX Runtime's fused decoder ops with a shared KV buffer (``fuse.py``; same weights,
-    checked token for token) unless ``fuse`` is off."""
+    rounded by GPTQ (``gptq.py``) rather than to nearest. With ``eight_bit_bytes`` > 0 the
+    weight groups that buy the most KL to fp32 per byte on ``eight_bit_windows`` (training
+    text) are stored at 8 bits, within that many extra bytes (``mixed_precision.py``; the
+    report's ``mixed_precision``). An int4 Qwen3 model is then rewritten into ONNX Runtime's
+    fused decoder ops with a shared KV buffer (``fuse.py``; same weights, checked token for
+    token) unless ``fuse`` is off."""
+    if eight_bit_bytes < 0:
+        raise ValueError(f"eight_bit_bytes cannot be negative ({eight_bit_bytes})")
+    if eight_bit_bytes and quantization != "int4":
+        raise ValueError(f"8-bit weight groups are part of the int4 export, not {quantization}")
+    if eight_bit_bytes and not eight_bit_windows:
+        raise ValueError("eight_bit_bytes needs eight_bit_windows (training text) to measure on")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {"quantization": quantization}
@@ -81,8 +95,33 @@ def build_module(
                 from qwen_lsp.training.gptq import collect_hessians
 
                 hessians = collect_hessians(model, calibration)
+            eight_bit: tuple[str, ...] = ()
+            memo: RoundingMemo = {}  # the selection's roundings, reused by the export
+            if eight_bit_bytes:
+                from qwen_lsp.training.mixed_precision import choose_eight_bit
+
+                opts = quant_options or {}
+                choice = choose_eight_bit(
+                    model,
+                    eight_bit_windows or [],
+                    eight_bit_bytes,
+                    # The export's own rounding, so that the measured base is the shipped one.
+                    block_size=opts.get("block_size", 64),
+                    symmetric=opts.get("symmetric", False),
+                    search=opts.get("search", True),
+                    hessians=hessians,
+                    memo=memo,
+                )
+                report["mixed_precision"] = choice.to_json()
+                eight_bit = choice.weights
             q = quantize_model(
-                fp32, out / "model.onnx", quantization, hessians, **(quant_options or {})
+                fp32,
+                out / "model.onnx",
+                quantization,
+                hessians,
+                eight_bit=eight_bit,
+                memo=memo,
+                **(quant_options or {}),
             )
             report["quantize"] = q
             seqs = check_sequences or _random_sequences(model.shape.vocab_size)
@@ -152,14 +191,18 @@ def state_dict_from_onnx(path: str | Path) -> dict[str, np.ndarray]:
     nbits = _matmul_attrs(proto)
     sd: dict[str, np.ndarray] = {}
     for name, arr in arrays.items():
-        if name.endswith(".T_Q4"):
-            base = name[: -len("_Q4")]
-            k = nbits[name]["K"]
-            zp = arrays.get(f"{base}_zero_points")
-            w_t = dequantize_4bit_blocks(
-                arr, arrays[f"{base}_scales"].reshape(arr.shape[0], -1), zp, k
+        if codes := PACKED_CODES.search(name):
+            base = name[: codes.start() + len(".T")]
+            attrs = nbits[name]
+            if attrs.get("bits", 4) != int(codes.group(1)):
+                raise ValueError(f"{name} is read as {attrs.get('bits')}-bit by its MatMulNBits")
+            sd[base] = dequantize_blocks(
+                arr,
+                arrays[f"{base}_scales"],
+                arrays.get(f"{base}_zero_points"),
+                attrs["K"],
+                attrs.get("bits", 4),
             )
-            sd[base] = w_t
         elif name.endswith(".T_quantized"):
             base = name[: -len("_quantized")]
             scale = arrays[f"{base}_scale"].astype(np.float32)

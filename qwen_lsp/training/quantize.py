@@ -9,7 +9,13 @@ is also what the input embedding reads.
 * int4: ``MatMulNBits`` (packed here, block-wise along K, block 32/64/128, with zero
   points or symmetric), then the embedding becomes a ``GatherBlockQuantized`` over the very same
   packed initializer as the output projection's ``MatMulNBits`` (``[vocab, k_blocks, blob]``,
-  blocks along the hidden axis: the row of token t is exactly the embedding of t).
+  blocks along the hidden axis: the row of token t is exactly the embedding of t). Weights named
+  in ``eight_bit`` (``mixed_precision.py`` picks them) become ``MatMulNBits`` with ``bits=8``
+  instead, like llama.cpp's Q4_K_M keeps some tensors at higher precision.
+
+Initializer names: ``<base>_Q4`` or ``<base>_Q8`` (the packed codes), ``<base>_scales`` and
+``<base>_zero_points``, where ``<base>`` is the MatMul's weight (``model.layers.0.mlp.up_proj
+.weight.T``); ``quantized_suffix`` gives the first by bit width.
 
 ``quantize_model`` writes the file and returns its size; ``compare_logits`` measures the damage.
 """
@@ -17,7 +23,9 @@ is also what the input embedding reads.
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +34,21 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 LM_HEAD_T = "lm_head.weight.T"
+# The transformers names of the tied output projection / embedding, which stay 4-bit: the
+# embedding lookup (GatherBlockQuantized) reads the output projection's 4-bit codes.
+TIED_HEAD_NAMES = frozenset({"lm_head.weight", "model.embed_tokens.weight"})
+
+
+# The name of a MatMulNBits weight's packed codes: ``<weight>.T_Q4`` or ``<weight>.T_Q8``
+# (group 1: the bits). Everything that reads these graphs back parses names with it.
+PACKED_CODES = re.compile(r"\.T_Q(4|8)$")
+
+
+def quantized_suffix(bits: int) -> str:
+    """The suffix of a ``MatMulNBits`` weight's packed codes: ``_Q4`` or ``_Q8``."""
+    if bits not in (4, 8):
+        raise ValueError(f"MatMulNBits weights here are 4 or 8 bits, not {bits}")
+    return f"_Q{bits}"
 
 
 def _find_node(graph: onnx.GraphProto, op_type: str, input_name: str) -> onnx.NodeProto | None:
@@ -236,6 +259,115 @@ def dequantize_4bit_blocks(
     return w.reshape(n, -1)[:, :k].T
 
 
+def quantize_8bit_blocks(
+    w: np.ndarray, block_size: int = 64
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Block-wise 8-bit quantization of a MatMul weight ``w [K, N]`` in ``MatMulNBits`` layout
+    (``bits=8``): round-to-nearest on each block's min/max range widened to contain 0 (at 256
+    levels a range search or GPTQ buys nothing measurable).
+
+    Returns ``codes [N, k_blocks, block_size]`` uint8 (one per byte), ``scales [N, k_blocks]``
+    float32 and ``zero_points [N, k_blocks]`` uint8 (one block per byte: nothing to pack)."""
+    k, n = w.shape
+    kb = -(-k // block_size)
+    wt = np.zeros((n, kb * block_size), np.float32)
+    wt[:, :k] = w.T
+    blocks = wt.reshape(n, kb, block_size)
+    lo = np.minimum(blocks.min(-1), 0)
+    hi = np.maximum(blocks.max(-1), 0)
+    scale = np.where(hi > lo, (hi - lo) / 255.0, 1.0).astype(np.float32)
+    zp = np.clip(np.round(-lo / scale), 0, 255)
+    codes = np.clip(np.round(blocks / scale[..., None]) + zp[..., None], 0, 255)
+    return codes.astype(np.uint8), scale, zp.astype(np.uint8)
+
+
+def dequantize_8bit_blocks(
+    codes: np.ndarray, scales: np.ndarray, zero_points: np.ndarray, k: int
+) -> np.ndarray:
+    """Inverse of ``quantize_8bit_blocks``: the ``[K, N]`` float weight it encodes."""
+    n, kb, _ = codes.shape
+    zp = zero_points.reshape(n, kb).astype(np.float32)
+    w = (codes.astype(np.float32) - zp[..., None]) * scales.reshape(n, kb)[..., None]
+    return w.reshape(n, -1)[:, :k].T
+
+
+Packed = tuple[np.ndarray, np.ndarray, np.ndarray | None]
+# Roundings already made, by (transformers weight name, bits): mixed_precision.py rounds every
+# weight to measure, and the export that follows would run GPTQ over all of them again.
+RoundingMemo = dict[tuple[str, int], Packed]
+
+
+def quantize_matmul_weight(
+    w: np.ndarray,
+    name: str,
+    *,
+    bits: int = 4,
+    block_size: int = 64,
+    symmetric: bool = False,
+    search: bool = True,
+    hessians: dict[str, np.ndarray] | None = None,
+    memo: RoundingMemo | None = None,
+) -> Packed:
+    """The export's rounding of one MatMul weight ``w [K, N]`` (transformers name ``name``, e.g.
+    ``model.layers.0.mlp.up_proj.weight``): packed codes, scales and zero points as
+    ``MatMulNBits`` reads them. 8 bits: ``quantize_8bit_blocks``; 4 bits: GPTQ when ``hessians``
+    has the weight (not for the tied output projection, nor symmetric), else round-to-nearest.
+    ``mixed_precision`` measures with exactly this rounding, so it lives in one place. A
+    ``memo`` returns a rounding made before for the same name and bits (share one only between
+    calls on the same weights and options)."""
+    if memo is not None:
+        if (name, bits) not in memo:
+            memo[(name, bits)] = quantize_matmul_weight(
+                w,
+                name,
+                bits=bits,
+                block_size=block_size,
+                symmetric=symmetric,
+                search=search,
+                hessians=hessians,
+            )
+        return memo[(name, bits)]
+    if bits == 8:
+        if name in TIED_HEAD_NAMES:
+            raise ValueError(f"{name} stays 4-bit (the embedding lookup shares its codes)")
+        return quantize_8bit_blocks(w, block_size)
+    if bits != 4:
+        raise ValueError(f"MatMulNBits weights here are 4 or 8 bits, not {bits}")
+    hessian = (hessians or {}).get(name)
+    # GPTQ would tune the output projection for the projection alone; the embedding shares it.
+    if hessian is not None and name not in TIED_HEAD_NAMES and not symmetric:
+        from qwen_lsp.training.gptq import gptq_4bit_blocks
+
+        return pack_4bit_blocks(*gptq_4bit_blocks(w, hessian, block_size, search=search))
+    return quantize_4bit_blocks(w, block_size, symmetric, search)
+
+
+def dequantize_blocks(
+    packed: np.ndarray, scales: np.ndarray, zero_points: np.ndarray | None, k: int, bits: int
+) -> np.ndarray:
+    """The ``[K, N]`` float weight of a ``MatMulNBits`` of ``bits`` (4 or 8)."""
+    if bits == 8:
+        if zero_points is None:
+            raise ValueError("8-bit weights here always have zero points")
+        return dequantize_8bit_blocks(packed, scales, zero_points, k)
+    if bits != 4:
+        raise ValueError(f"MatMulNBits weights here are 4 or 8 bits, not {bits}")
+    return dequantize_4bit_blocks(packed, scales.reshape(packed.shape[0], -1), zero_points, k)
+
+
+def _check_eight_bit(eight_bit: Collection[str], weights: Collection[str]) -> None:
+    """Refuse the tied head and names that are no quantizable MatMul weight of the graph."""
+    head = sorted(TIED_HEAD_NAMES & set(eight_bit))
+    if head:
+        raise ValueError(
+            f"{head[0]} cannot be 8-bit: the output projection's 4-bit codes are also the "
+            "embedding table (GatherBlockQuantized), so the tied head stays 4-bit"
+        )
+    unknown = sorted(set(eight_bit) - set(weights))
+    if unknown:
+        raise ValueError(f"no MatMul weight of the graph is named {', '.join(unknown)}")
+
+
 def quantize_int4_proto(
     proto: onnx.ModelProto,
     block_size: int = 64,
@@ -244,13 +376,17 @@ def quantize_int4_proto(
     share_embedding: bool = True,
     search: bool = True,
     hessians: dict[str, np.ndarray] | None = None,
+    eight_bit: Collection[str] = (),
+    memo: RoundingMemo | None = None,
 ) -> onnx.ModelProto:
     """``MatMulNBits`` int4 quantization of every constant-B MatMul, embedding shared.
 
     With ``hessians`` (``gptq.collect_hessians``, keyed by transformers weight name) the decoder
     layers' weights are rounded by GPTQ instead of to nearest; the output projection, which the
     embedding lookup shares, stays round-to-nearest (GPTQ would tune it for the projection
-    alone).
+    alone). Weights named in ``eight_bit`` (transformers names, as ``hessians``) are stored at 8
+    bits (``quantize_8bit_blocks``, always with zero points); the tied output projection is
+    refused there.
 
     The packing is done here (``quantize_4bit_blocks``) rather than by ONNX Runtime's
     ``MatMulNBitsQuantizer``, whose module needs extra packages (``onnx_ir``) in some releases
@@ -262,34 +398,50 @@ def quantize_int4_proto(
     inits = {t.name: t for t in g.initializer}
     new_nodes: list[onnx.NodeProto] = []
     used: set[str] = set()
-    for node in g.node:
+
+    def constant_b(node: onnx.NodeProto) -> onnx.TensorProto | None:
         b = inits.get(node.input[1]) if node.op_type == "MatMul" and len(node.input) == 2 else None
         if b is None or len(b.dims) != 2 or b.data_type != TensorProto.FLOAT:
+            return None
+        return b
+
+    _check_eight_bit(
+        eight_bit,
+        # The output projection's ``lm_head.weight.T`` is also the embedding.
+        {b.name.removesuffix(".T") for n in g.node if (b := constant_b(n)) is not None}
+        | TIED_HEAD_NAMES,
+    )
+    for node in g.node:
+        b = constant_b(node)
+        if b is None:
             new_nodes.append(node)
             continue
         w = numpy_helper.to_array(b)
         k, n = w.shape
         base = b.name
-        hessian = (hessians or {}).get(base.removesuffix(".T"))
-        if hessian is not None and base != LM_HEAD_T and not symmetric:
-            from qwen_lsp.training.gptq import gptq_4bit_blocks
-
-            packed, scales, zps = pack_4bit_blocks(
-                *gptq_4bit_blocks(w, hessian, block_size, search=search)
-            )
-        else:
-            packed, scales, zps = quantize_4bit_blocks(w, block_size, symmetric, search)
+        bits = 8 if base.removesuffix(".T") in eight_bit else 4
+        packed, scales, zps = quantize_matmul_weight(
+            w,
+            base.removesuffix(".T"),
+            bits=bits,
+            block_size=block_size,
+            symmetric=symmetric,
+            search=search,
+            hessians=hessians,
+            memo=memo,
+        )
+        codes = base + quantized_suffix(bits)
         g.initializer.extend(
             [
-                numpy_helper.from_array(packed, f"{base}_Q4"),
+                numpy_helper.from_array(packed, codes),
                 numpy_helper.from_array(scales, f"{base}_scales"),
             ]
         )
-        ins = [node.input[0], f"{base}_Q4", f"{base}_scales"]
+        ins = [node.input[0], codes, f"{base}_scales"]
         if zps is not None:
             g.initializer.append(numpy_helper.from_array(zps, f"{base}_zero_points"))
             ins.append(f"{base}_zero_points")
-        attrs: dict[str, Any] = {"K": k, "N": n, "bits": 4, "block_size": block_size}
+        attrs: dict[str, Any] = {"K": k, "N": n, "bits": bits, "block_size": block_size}
         if accuracy_level:
             attrs["accuracy_level"] = accuracy_level
         new_nodes.append(
@@ -297,7 +449,7 @@ def quantize_int4_proto(
                 "MatMulNBits",
                 ins,
                 list(node.output),
-                name=(node.name or base) + "_Q4",
+                name=(node.name or base) + quantized_suffix(bits),
                 domain="com.microsoft",
                 **attrs,
             )
@@ -372,17 +524,22 @@ def quantize_model(
     dst: str | Path,
     mode: str,
     hessians: dict[str, np.ndarray] | None = None,
+    eight_bit: Collection[str] = (),
+    memo: RoundingMemo | None = None,
     **kwargs: Any,
 ) -> dict[str, Any]:
     """Quantize ``src`` to ``dst`` (``mode`` = ``int8`` or ``int4``; ``hessians``: GPTQ
-    rounding, int4 only); returns sizes and options."""
+    rounding, int4 only; ``eight_bit``: transformers names of weights stored at 8 bits, int4
+    only; ``memo``: see ``quantize_matmul_weight``); returns sizes and options."""
     proto = onnx.load(str(src))
     if mode == "int8":
         if hessians:
             raise ValueError("GPTQ rounding (hessians) is for int4 only")
+        if eight_bit:
+            raise ValueError("8-bit weight groups (eight_bit) are for int4 only")
         q = quantize_int8_proto(proto, **kwargs)
     elif mode == "int4":
-        q = quantize_int4_proto(proto, hessians=hessians, **kwargs)
+        q = quantize_int4_proto(proto, hessians=hessians, eight_bit=eight_bit, memo=memo, **kwargs)
     else:
         raise ValueError(f"unknown quantization mode {mode!r}")
     q.producer_name = "qwen-lsp"
@@ -396,6 +553,7 @@ def quantize_model(
         "src_bytes": Path(src).stat().st_size,
         **kwargs,
         **({"rounding": "gptq"} if hessians else {}),
+        **({"eight_bit": sorted(eight_bit)} if eight_bit else {}),
     }
 
 

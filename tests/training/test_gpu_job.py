@@ -263,3 +263,26 @@ def test_pack_calibration_keeps_real_training_windows(token_dir: Path, tmp_path:
     for (start, length, *_), window in zip(packed.docs, source.windows(6, 64), strict=True):
         assert packed.tokens[start : start + length].tolist() == window
     assert calibration_windows(tmp_path / "calib", n=3, length=64)
+
+
+def test_pack_weights_takes_a_second_stage_folder(tmp_path: Path) -> None:
+    """A second stage on the same machine writes to its own folder; ``--weights`` names it."""
+    from qwen_lsp.training.gpu_job import main
+
+    run = tmp_path / "work" / "python" / "run"
+    shape = dataclasses.replace(PRESETS["tiny"], vocab_size=300)
+    for seed, folder in ((1, run / "final"), (2, tmp_path / "work" / "python" / "run12" / "final")):
+        m = QwenDecoder(shape)
+        m.init_weights(seed=seed)
+        save_hf(m, folder)
+    work = ["--work", str(tmp_path / "work")]
+    for weights, seed in (("final", 1), ("../run12/final", 2)):
+        out = tmp_path / f"out-{seed}"
+        main([*work, "pack-weights", "--lang", "python", "--weights", weights, "--out", str(out)])
+        back = load_hf(unpack_weights(out, tmp_path / f"back-{seed}"))
+        want = QwenDecoder(shape)
+        want.init_weights(seed=seed)
+        a, b = want.hf_state_dict(), back.hf_state_dict()
+        assert all((a[k] - b[k]).abs().max() <= 0.004 * a[k].abs().max() + 1e-6 for k in a)
+    with pytest.raises(SystemExit, match="no weights folder"):
+        main([*work, "pack-weights", "--lang", "python", "--weights", "nowhere", "--out", str(out)])
