@@ -7,6 +7,10 @@
   checks); the problem's tests judge it (pass@1, greedy);
 - line completion on held-out packages (``bench/data/heldout_<language>.jsonl.gz``, lines of
   packages never trained on): exact match and edit similarity;
+- the dev set (``bench/data/dev_python_functions.jsonl.gz``, built by
+  ``qwen_lsp.training.devset``): lines in the bodies of documented short functions of the same
+  held-out packages, the kind HumanEval asks for; the figure that chooses between builds, so
+  that HumanEval stays a test set;
 - for each module given (e.g. the shipped int4 module and an fp32 reference) and each prompt
   order, with the wall time per task.
 
@@ -86,9 +90,13 @@ def make_generator(module: Path, order: str, language: str, stats: dict):
     return generate
 
 
-def heldout_tasks(language: str, limit: int | None) -> list[InfillTask]:
-    """The committed held-out line tasks of a language."""
-    path = DATA / f"heldout_{language}.jsonl.gz"
+def heldout_tasks(language: str, limit: int | None, kind: str = "heldout") -> list[InfillTask]:
+    """The committed line tasks of a language: ``heldout`` (random lines) or ``dev`` (lines in
+    documented short functions; empty where none is committed)."""
+    name = f"heldout_{language}" if kind == "heldout" else f"dev_{language}_functions"
+    path = DATA / f"{name}.jsonl.gz"
+    if kind != "heldout" and not path.exists():
+        return []
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         tasks = [InfillTask.from_json(line) for line in fh if line.strip()]
     return tasks[:limit] if limit else tasks
@@ -127,6 +135,12 @@ def run(args: argparse.Namespace) -> dict:
                     k: round(v, 4) if isinstance(v, float) else v for k, v in ho.items()
                 }
                 entry["heldout"]["seconds_per_task"] = round(stats["seconds"] / stats["tasks"], 3)
+                dev = [] if args.no_dev else heldout_tasks(language, args.heldout_limit, "dev")
+                if dev:
+                    fn = evaluate_line_completion(generate, dev, chunk=64)
+                    entry["dev_functions"] = {
+                        k: round(v, 4) if isinstance(v, float) else v for k, v in fn.items()
+                    }
                 service_stats = generate.service.stats  # type: ignore[attr-defined]
                 entry["syntax_check"] = {
                     "rejected": service_stats.rejected_by_syntax,
@@ -152,6 +166,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="first N HumanEval tasks only (a smoke run)")
     parser.add_argument("--heldout-limit", type=int)
     parser.add_argument("--no-humaneval", action="store_true")
+    parser.add_argument("--no-dev", action="store_true", help="skip the dev set")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     result = run(args)

@@ -690,6 +690,7 @@ def build_corpus(
     lang: str,
     heldout_fraction: float = 0.03,
     heldout_packages: Iterable[str] | None = None,
+    also_heldout: Iterable[str] = (),
     workers: int | None = None,
     humaneval: str | Path | bool | None = None,
     near_dup_threshold: float = 0.8,
@@ -698,7 +699,10 @@ def build_corpus(
     """Build a corpus folder from ``sources``; returns the manifest (also written).
 
     ``humaneval``: path to HumanEval data, None to look it up (skipped for JavaScript when
-    missing), False to skip the check.
+    missing), False to skip the check. ``also_heldout``: packages held out whatever the
+    fraction's choice, e.g. those whose lines a committed benchmark measures: the choice by
+    fraction depends on the whole corpus's sizes, so another set of sources would otherwise
+    move some of them into training.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -756,7 +760,7 @@ def build_corpus(
         set(heldout_packages)
         if heldout_packages is not None
         else choose_heldout(dict(sizes), heldout_fraction)
-    )
+    ) | (set(also_heldout) & set(sizes))
     # Held-out packages first: in every duplicate group the first member is the one kept.
     records.sort(key=lambda r: (r.package not in held, r.package.lower(), r.path))
 

@@ -129,6 +129,20 @@ SMOKE_STDLIB = [
 
 
 # -- prepare -----------------------------------------------------------------------------------
+def bench_heldout_packages(tasks_file: str | None) -> set[str]:
+    """Packages of a line-task file (``<package>/<path>#<line>`` ids): a corpus built from
+    other sources must still hold them out, or the committed benchmark would measure lines the
+    model trained on. An empty set for ``none``; a named file that is missing is an error."""
+    if not tasks_file or tasks_file == "none":
+        return set()
+    from qwen_lsp.training.humaneval import load_tasks
+
+    path = Path(tasks_file)
+    if not path.exists():
+        raise SystemExit(f"no line-task file {path} (pass --bench-heldout none to skip)")
+    return {t.task_id.split("/", 1)[0] for t in load_tasks(path)}
+
+
 def cmd_prepare(args: argparse.Namespace) -> dict[str, Any]:
     """Corpus, tokenizer, token files, evaluation tasks."""
     from qwen_lsp.training.corpus import (
@@ -139,7 +153,7 @@ def cmd_prepare(args: argparse.Namespace) -> dict[str, Any]:
         read_corpus,
     )
     from qwen_lsp.training.data import encode_corpus
-    from qwen_lsp.training.humaneval import heldout_line_tasks, save_tasks
+    from qwen_lsp.training.humaneval import function_line_tasks, heldout_line_tasks, save_tasks
     from qwen_lsp.training.tokenizer import load_tokenizer, train_tokenizer
 
     t0 = time.time()
@@ -160,11 +174,14 @@ def cmd_prepare(args: argparse.Namespace) -> dict[str, Any]:
         _log(
             f"python: {len(sources)} packages, {sum(len(s.files) for s in sources)} candidate files"
         )
+        kept_out = bench_heldout_packages(args.bench_heldout)
+        report["bench_heldout_packages"] = len(kept_out)
         manifest = build_corpus(
             sources,
             corpus_dir,
             "python",
             heldout_fraction=args.heldout_fraction,
+            also_heldout=kept_out,
             workers=args.workers,
             humaneval=he,
             log=_log,
@@ -246,6 +263,11 @@ def cmd_prepare(args: argparse.Namespace) -> dict[str, Any]:
     tasks = heldout_line_tasks(read_corpus(held), n=40 if args.smoke else 500, language=args.lang)
     save_tasks(tasks, eval_dir / "heldout_lines.jsonl")
     report["heldout_line_tasks"] = len(tasks)
+    if args.lang == "python":
+        # The dev set: lines in documented short functions of the held-out packages.
+        dev = function_line_tasks(read_corpus(held), n=40 if args.smoke else 500)
+        save_tasks(dev, eval_dir / "heldout_functions.jsonl")
+        report["heldout_function_tasks"] = len(dev)
     if he is not None:
         shutil.copyfile(he, eval_dir / "HumanEval.jsonl.gz")
     report["seconds"] = round(time.time() - t0, 1)
@@ -406,13 +428,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_eval_sets(d: Path, smoke: bool) -> tuple[list[Any], list[Any] | None, list[Any] | None]:
+def _load_eval_sets(
+    d: Path, smoke: bool
+) -> tuple[list[Any], list[Any], list[Any] | None, list[Any] | None]:
+    """Held-out lines, dev lines (documented short functions), HumanEval tasks and problems."""
     from qwen_lsp.training.humaneval import humaneval_line_tasks, load_tasks
 
-    held = (
-        load_tasks(d / "eval" / "heldout_lines.jsonl")
-        if (d / "eval" / "heldout_lines.jsonl").exists()
-        else []
+    held, dev = (
+        load_tasks(d / "eval" / name) if (d / "eval" / name).exists() else []
+        for name in ("heldout_lines.jsonl", "heldout_functions.jsonl")
     )
     he_tasks, problems = None, None
     he = d / "eval" / "HumanEval.jsonl.gz"
@@ -424,8 +448,8 @@ def _load_eval_sets(d: Path, smoke: bool) -> tuple[list[Any], list[Any] | None, 
         if smoke:
             he_tasks = he_tasks[:20]
     if smoke:
-        held = held[:20]
-    return held, he_tasks, problems
+        held, dev = held[:20], dev[:20]
+    return held, dev, he_tasks, problems
 
 
 def evaluate_model(
@@ -449,7 +473,7 @@ def evaluate_model(
         torch_step_fn,
     )
 
-    held, he_tasks, problems = _load_eval_sets(d, smoke)
+    held, dev, he_tasks, problems = _load_eval_sets(d, smoke)
     step = step_fn or torch_step_fn(model, device, dtype)
     res: dict[str, Any] = {}
     for mode in modes:
@@ -473,6 +497,10 @@ def evaluate_model(
             lc = evaluate_line_completion(gen, held)
             r["heldout_exact"] = round(lc["exact_match"], 4)
             r["heldout_edit_sim"] = round(lc["edit_similarity"], 4)
+        if dev:
+            fn = evaluate_line_completion(gen, dev)
+            r["dev_functions_exact"] = round(fn["exact_match"], 4)
+            r["dev_functions_edit_sim"] = round(fn["edit_similarity"], 4)
         r["seconds"] = round(time.time() - t, 1)
         res[mode] = r
     return res
@@ -1011,6 +1039,7 @@ def cmd_finalize(args: argparse.Namespace) -> dict[str, Any]:
             (run / "summary.json", "summary.json"),
             (d / "eval" / "eval_curve.jsonl", "eval_curve.jsonl"),
             (d / "eval" / "heldout_lines.jsonl", "heldout_lines.jsonl"),
+            (d / "eval" / "heldout_functions.jsonl", "heldout_functions.jsonl"),
             (d / "prepare.json", "prepare.json"),
             (d / "finalize.json", "finalize.json"),
             (d / "join.sh", "join.sh"),
@@ -1231,6 +1260,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--humaneval", default=None)
     p.add_argument(
         "--tokenizer", default=None, help="reuse this tokenizer.json (resume on another machine)"
+    )
+    p.add_argument(
+        "--bench-heldout",
+        default=str(REPO / "bench" / "data" / "heldout_python.jsonl.gz"),
+        help="Python only: line tasks whose packages stay held out (the committed bench's);"
+        " 'none' for no such file",
     )
 
     for name in ("launch", "train", "evalwatch"):

@@ -26,6 +26,7 @@ package files, for Python and JavaScript alike.
 from __future__ import annotations
 
 import bisect
+import gzip
 import json
 import os
 import random
@@ -226,16 +227,75 @@ def heldout_line_tasks(
     min_line_chars: int = 6,
 ) -> list[InfillTask]:
     """Random lines of held-out files: cursor after the indentation, target = the line."""
+
+    def candidates(lines: list[str]) -> list[int]:
+        return [i for i, ln in enumerate(lines) if i >= 3 and len(ln.strip()) >= min_line_chars]
+
+    return _sample_line_tasks(
+        records, candidates, n, seed, language, max_prefix_chars, max_suffix_chars
+    )
+
+
+def function_line_tasks(
+    records: Iterable[dict[str, str]],
+    n: int = 500,
+    seed: int = 0,
+    max_prefix_chars: int = 4000,
+    max_suffix_chars: int = 1500,
+    min_line_chars: int = 6,
+    max_per_package: int | None = 25,
+) -> list[InfillTask]:
+    """Held-out lines of the kind HumanEval asks for, without HumanEval: code lines in the
+    bodies of documented short functions (``selection.documented_function_body_lines``: after
+    a docstring, 2-40 lines of code), cursor after the indentation. A dev set for choosing
+    between builds, since library code as a whole does not move with the test set (the
+    held-out loss rose in every annealing stage that improved HumanEval). ``max_per_package``
+    keeps one large package from filling the set."""
+    from qwen_lsp.training.selection import documented_function_body_lines
+
+    def candidates(lines: list[str]) -> list[int]:
+        body = documented_function_body_lines("\n".join(lines))
+        return [i for i in body if len(lines[i].strip()) >= min_line_chars]
+
+    return _sample_line_tasks(
+        records,
+        candidates,
+        n,
+        seed,
+        "python",
+        max_prefix_chars,
+        max_suffix_chars,
+        max_per_package,
+    )
+
+
+def _sample_line_tasks(
+    records: Iterable[dict[str, str]],
+    candidates: Callable[[list[str]], list[int]],
+    n: int,
+    seed: int,
+    language: str,
+    max_prefix_chars: int,
+    max_suffix_chars: int,
+    max_per_package: int | None = None,
+) -> list[InfillTask]:
+    """Up to ``n`` line tasks, a few per file over shuffled files, from the line indices
+    ``candidates`` offers in each file (at most ``max_per_package`` from one package)."""
     rng = random.Random(seed)
     recs = [r for r in records if r["text"].count("\n") >= 10]
     rng.shuffle(recs)
     tasks: list[InfillTask] = []
     per_file = max(1, n // max(1, len(recs)) + 1)
+    per_package: dict[str, int] = {}
     for r in recs:
+        if max_per_package is not None and per_package.get(r["package"], 0) >= max_per_package:
+            continue
         text = r["text"]
         lines = text.split("\n")
-        cands = [i for i, ln in enumerate(lines) if i >= 3 and len(ln.strip()) >= min_line_chars]
+        cands = candidates(lines)
         for i in rng.sample(cands, min(per_file, len(cands))):
+            if max_per_package is not None and per_package.get(r["package"], 0) >= max_per_package:
+                break
             line = lines[i]
             indent = line[: len(line) - len(line.lstrip())]
             before = "".join(x + "\n" for x in lines[:i])
@@ -255,6 +315,7 @@ def heldout_line_tasks(
                     language=language,
                 )
             )
+            per_package[r["package"]] = per_package.get(r["package"], 0) + 1
             if len(tasks) >= n:
                 return tasks
     return tasks
@@ -527,9 +588,12 @@ def save_tasks(tasks: Sequence[InfillTask], path: str | Path) -> None:
 
 
 def load_tasks(path: str | Path) -> list[InfillTask]:
-    """Read tasks written by ``save_tasks``."""
-    return [
-        InfillTask.from_json(x)
-        for x in Path(path).read_text(encoding="utf-8").splitlines()
-        if x.strip()
-    ]
+    """Read tasks written by ``save_tasks`` (gzip-compressed when the name ends in ``.gz``, as
+    the committed ``bench/data`` files are)."""
+    path = Path(path)
+    if path.suffix == ".gz":
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            text = fh.read()
+    else:
+        text = path.read_text(encoding="utf-8")
+    return [InfillTask.from_json(x) for x in text.splitlines() if x.strip()]

@@ -20,20 +20,21 @@ MIN_BODY_LINES = 2
 MAX_BODY_LINES = 40
 
 
-def python_function_score(text: str) -> float:
-    """Share of ``text``'s non-blank lines inside functions that have a docstring and 2-40 lines
-    of code after it (nested functions count once, within their parent)."""
+def _parse(text: str) -> ast.Module | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escape sequences in old code
-            tree = ast.parse(text)
+            return ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return 0.0
-    lines = text.split("\n")
-    nonblank = sum(1 for line in lines if line.strip())
-    if nonblank == 0:
-        return 0.0
-    covered = [False] * (len(lines) + 1)
+        return None
+
+
+def documented_short_functions(tree: ast.Module) -> list[tuple[int, int, int]]:
+    """``(first, body, end)`` 1-based line numbers of each function of ``tree`` with a
+    docstring and 2-40 lines of code after it: its first line (decorators included), the first
+    line of code after the docstring, and its last line. Nested functions are listed too (they
+    lie within their parent's range)."""
+    found = []
     for node in ast.walk(tree):
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
@@ -45,10 +46,43 @@ def python_function_score(text: str) -> float:
         if not MIN_BODY_LINES <= code_lines <= MAX_BODY_LINES:
             continue
         first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        found.append((first, body[1].lineno, end))
+    return found
+
+
+def python_function_score(text: str) -> float:
+    """Share of ``text``'s non-blank lines inside functions that have a docstring and 2-40 lines
+    of code after it (nested functions count once, within their parent)."""
+    tree = _parse(text)
+    if tree is None:
+        return 0.0
+    lines = text.split("\n")
+    nonblank = sum(1 for line in lines if line.strip())
+    if nonblank == 0:
+        return 0.0
+    covered = [False] * (len(lines) + 1)
+    for first, _body, end in documented_short_functions(tree):
         for i in range(first, end + 1):
             covered[i] = True
     good = sum(1 for i, line in enumerate(lines, 1) if covered[i] and line.strip())
     return good / nonblank
+
+
+def documented_function_body_lines(text: str) -> list[int]:
+    """0-based indices of the code lines (not blank, not comments) in the bodies, after the
+    docstring, of ``text``'s documented short functions: where a ghost-text model spends its
+    life. Empty when the text does not parse."""
+    tree = _parse(text)
+    if tree is None:
+        return []
+    lines = text.split("\n")
+    chosen: set[int] = set()
+    for _first, body, end in documented_short_functions(tree):
+        for number in range(body, end + 1):
+            stripped = lines[number - 1].strip()
+            if stripped and not stripped.startswith("#"):
+                chosen.add(number - 1)
+    return sorted(chosen)
 
 
 def score_texts(texts: Sequence[str], workers: int | None = None) -> list[float]:

@@ -257,3 +257,25 @@ def test_js_corpus_cli_caps_size(tmp_path: Path) -> None:
     assert not list(out.glob("*.tmp"))
     names = {r["package"] for r in read_corpus(out / "train.jsonl.xz")}
     assert names and not (names & set(m["left_out_for_size"]))
+
+
+def test_also_heldout_packages_stay_out_whatever_the_fraction_picks(tmp_path: Path) -> None:
+    names = [f"pkg{i}" for i in range(12)]
+    sources = [_pkg(tmp_path, n, {f"{n}/m.py": _variant(i)}) for i, n in enumerate(names)]
+    build = dict(workers=1, humaneval=False, log=lambda s: None)
+    chosen = build_corpus(sources, tmp_path / "a", "python", heldout_fraction=0.1, **build)
+    by_fraction = set(chosen["heldout_packages"])
+    forced = next(n for n in names if n not in by_fraction)
+    m = build_corpus(
+        sources,
+        tmp_path / "b",
+        "python",
+        heldout_fraction=0.1,
+        also_heldout=[forced, "not-in-this-corpus"],
+        **build,
+    )
+    # The fraction's own choice stands; the named package joins it; an absent name is ignored.
+    assert set(m["heldout_packages"]) == by_fraction | {forced}
+    train_pk = {r["package"] for r in read_corpus(tmp_path / "b" / "train.jsonl")}
+    assert forced not in train_pk
+    assert forced in {r["package"] for r in read_corpus(tmp_path / "b" / "heldout.jsonl")}

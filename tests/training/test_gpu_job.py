@@ -22,6 +22,7 @@ from qwen_lsp.training.gpu_job import (
     split_file,
     unpack_weights,
 )
+from qwen_lsp.training.humaneval import load_tasks
 from qwen_lsp.training.model import PRESETS, QwenDecoder, load_hf, save_hf
 
 REPO = Path(__file__).resolve().parents[2]
@@ -193,6 +194,13 @@ def test_prepare_adds_a_carried_site_tree(tmp_path: Path) -> None:
         for line in (corpus / name).read_text().splitlines()
     ]
     assert any("class TidyQueue" in rec["text"] for rec in texts)
+    # The dev set: lines in the bodies of the held-out packages' documented short functions.
+    report = json.loads((work / "python" / "prepare.json").read_text())
+    dev = load_tasks(work / "python" / "eval" / "heldout_functions.jsonl")
+    assert report["heldout_function_tasks"] == len(dev) > 0
+    assert {t.task_id.split("/", 1)[0] for t in dev} <= set(manifest["heldout_packages"])
+    # The committed bench's 42 packages are held out whatever this corpus holds.
+    assert report["bench_heldout_packages"] == 42
     # A missing tree is a clear error, not a corpus without it.
     cmd[-1] = str(tmp_path / "absent.tar.xz")
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=REPO)
@@ -286,3 +294,18 @@ def test_pack_weights_takes_a_second_stage_folder(tmp_path: Path) -> None:
         assert all((a[k] - b[k]).abs().max() <= 0.004 * a[k].abs().max() + 1e-6 for k in a)
     with pytest.raises(SystemExit, match="no weights folder"):
         main([*work, "pack-weights", "--lang", "python", "--weights", "nowhere", "--out", str(out)])
+
+
+def test_the_committed_benchs_packages_stay_held_out(tmp_path: Path) -> None:
+    from qwen_lsp.training.gpu_job import REPO, bench_heldout_packages
+    from qwen_lsp.training.humaneval import InfillTask, save_tasks
+
+    committed = bench_heldout_packages(str(REPO / "bench" / "data" / "heldout_python.jsonl.gz"))
+    # The committed file's 500 lines come from 42 held-out packages, Flask and parso among them.
+    assert len(committed) == 42 and {"Flask", "parso"} <= committed
+    plain = tmp_path / "tasks.jsonl"
+    save_tasks([InfillTask("pkg-a/x.py#3", "p", "s", "t", "x.py")], plain)
+    assert bench_heldout_packages(str(plain)) == {"pkg-a"}
+    assert bench_heldout_packages("none") == set()
+    with pytest.raises(SystemExit, match="no line-task file"):
+        bench_heldout_packages(str(tmp_path / "missing.jsonl.gz"))
