@@ -148,6 +148,7 @@ def run(args: argparse.Namespace) -> dict:
                     "rejected_by_names": service_stats.rejected_by_names,
                     "truncated_by_names": service_stats.truncated_by_names,
                     "retries": service_stats.syntax_retries,
+                    "name_retries": service_stats.name_retries,
                     "rescued_by_retry": service_stats.rescued_by_retry,
                 }
             finally:

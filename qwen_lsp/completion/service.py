@@ -109,6 +109,7 @@ class Prepared:
     # :meth:`retry`), and whether the last candidate was one of them.
     rejected_first: list[int] = field(default_factory=list)
     last_rejected: bool = False
+    last_rejected_by: str = ""  # "syntax" or "names": which check (for the retry counters)
     # The undefined-name check at this cursor (None: off, or the language has no such rule).
     names: NameCheck | None = None
 
@@ -132,8 +133,10 @@ class ServiceStats:
     truncated_by_syntax: int = 0
     rejected_by_names: int = 0  # candidates whose first line reads a name nothing binds
     truncated_by_names: int = 0  # cut before the first line that does
-    # Model runs again after a rejection by the syntax or the name check (CompletionService.retry).
+    # Model runs again after a rejection (CompletionService.retry), by the check that rejected:
+    # the syntax check, or the name check.
     syntax_retries: int = 0
+    name_retries: int = 0
     rescued_by_retry: int = 0  # suggestions that came from such a run
     context_sources_skipped: int = 0
     waited_for_indent: int = 0  # requests inside unfinished indentation (no model run)
@@ -589,11 +592,14 @@ class CompletionService:
                     self.stats.truncated_by_syntax += 1
                 text = postprocess.finish(checked, prepared.plan, settings.minChars)
             rejected = checked is None and text is None
+            if rejected:
+                prepared.last_rejected_by = "syntax"
         if text is not None and prepared.names is not None:
             named = prepared.names.check(text, lambda part: _reshape(prepared, part))
             if named is None:
                 self.stats.rejected_by_names += 1
                 rejected = True
+                prepared.last_rejected_by = "names"
             elif named != text:
                 self.stats.truncated_by_names += 1
             text = named
@@ -661,7 +667,10 @@ class CompletionService:
         if not prepared.last_rejected or len(prepared.rejected_first) > limit:
             return None
         prepared.last_rejected = False
-        self.stats.syntax_retries += 1
+        if prepared.last_rejected_by == "names":
+            self.stats.name_retries += 1
+        else:
+            self.stats.syntax_retries += 1
         return replace(prepared.request, exclude_first=tuple(prepared.rejected_first), on_text=None)
 
     # -- bookkeeping ---------------------------------------------------------------------

@@ -83,7 +83,9 @@ def test_a_name_rejection_asks_for_a_retry_like_a_syntax_rejection(service):
     assert offered is not None and offered.text == "f.read()"
     assert service.retry(prepared) is None
     assert service.stats.rejected_by_names == 2
-    assert service.stats.syntax_retries == 2
+    # Counted as retries after the name check, not the syntax check.
+    assert service.stats.name_retries == 2
+    assert service.stats.syntax_retries == 0
     assert service.stats.rescued_by_retry == 1
 
 
@@ -96,6 +98,7 @@ def test_name_rejections_share_the_retry_limit(service):
     assert service.retry(prepared) is None  # one retry was allowed, whoever rejected
     assert service.stats.rejected_by_names == 1
     assert service.stats.rejected_by_syntax == 1
+    assert (service.stats.name_retries, service.stats.syntax_retries) == (1, 0)
 
 
 def test_the_setting_is_on_by_default_and_turns_the_check_off(service):
@@ -132,7 +135,7 @@ def test_the_shipped_modules_greedy_candidate_reads_an_unimported_module(service
     assert greedy.text.startswith("json.")
     assert _introduced(greedy.text) == [(0, "json")]
     assert service.stats.rejected_by_names == 0
-    assert service.stats.syntax_retries == 0
+    assert service.stats.syntax_retries == service.stats.name_retries == 0
 
 
 def test_the_retry_after_a_name_rejection_offers_a_bound_candidate(rescued):
@@ -143,7 +146,8 @@ def test_the_retry_after_a_name_rejection_offers_a_bound_candidate(rescued):
     assert _introduced(suggestion.text) == []
     assert stats.rejected_by_names == 1
     assert stats.rejected_by_syntax == 0
-    assert stats.syntax_retries == 1
+    assert stats.name_retries == 1
+    assert stats.syntax_retries == 0
     assert stats.rescued_by_retry == 1
 
 

@@ -111,6 +111,7 @@ def test_a_retry_from_the_next_first_token_rescues_the_suggestion(rescued):
     assert text.split("\n", 1)[0].endswith(":")
     assert stats.rejected_by_syntax == 1
     assert stats.syntax_retries >= 1
+    assert stats.name_retries == 0  # the syntax check rejected, not the name check
     assert stats.rescued_by_retry == 1
     assert _errors(BEFORE + text + AFTER) == []
 
