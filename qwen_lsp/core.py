@@ -13,11 +13,15 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import IndexSettings, ModelSettings
 from .index.cache import BlobCodec
 from .index.indexer import IndexStats, ProgressCallback, WorkspaceIndexer
 from .syntax.languages import LanguageRegistry, default_registry
+
+if TYPE_CHECKING:
+    from .completion.service import CompletionService
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +55,7 @@ class Core:
         # Background work that must not run on the protocol loop (indexing, analysis).
         self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="qwen-core")
         self.connections = 0
-        self._completions = None
+        self._completions: CompletionService | None = None
         self.idle_unload_seconds = 600.0
         self.accepted = 0  # suggestions the clients reported as accepted
         # Where the key of encrypted modules and of the index cache comes from: the user

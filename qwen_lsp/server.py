@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable, Generator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
@@ -121,7 +121,9 @@ class QwenProtocol(LanguageServerProtocol):
         # other client's session too. End only this connection.
         if (handler := self.fm.features.get(types.EXIT)) is not None:
             yield handler, args, None
-        self._server.end_connection(exit_code=0 if self._shutdown else 1)
+        # cast: QwenProtocol is only ever created by QwenLanguageServer (its protocol_cls).
+        server = cast("QwenLanguageServer", self._server)
+        server.end_connection(exit_code=0 if self._shutdown else 1)
 
 
 # The session whose work is running (set per connection; asyncio tasks inherit it), so a log

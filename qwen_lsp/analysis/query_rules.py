@@ -50,7 +50,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import tree_sitter as ts
 
@@ -340,10 +340,15 @@ class CompiledRules:
         ]
 
     def predicate(
-        self, name: str, args: list[tuple[str, str]], pattern: int, captures: dict[str, list]
+        self,
+        predicate: str,
+        args: list[tuple[str, Literal["capture", "string"]]],
+        pattern_index: int,
+        captures: dict[str, list[ts.Node]],
     ) -> bool:
-        """py-tree-sitter's callback for predicates it does not implement itself."""
-        fn = PREDICATES.get(name.rstrip("?"))
+        """py-tree-sitter's callback for predicates it does not implement itself (the
+        parameter names are those of tree_sitter.QueryPredicate)."""
+        fn = PREDICATES.get(predicate.rstrip("?"))
         if fn is None:
             return True
         values = [captures.get(v, []) if kind == "capture" else v for v, kind in args]
@@ -391,7 +396,7 @@ def collect_matches(
     shallow = ts.QueryCursor(compiled.query)
     shallow.set_max_start_depth(0)
     for node in splits:
-        for record in _records(shallow.matches(node, predicate=compiled.predicate), 0):
+        for record in _records(shallow.matches(node, compiled.predicate), 0):
             if pure[record[0]]:
                 finding = finding_of(RuleMatch(compiled.specs[record[0]], record[1]), ctx)
                 if finding is not None:
@@ -407,7 +412,7 @@ def collect_matches(
         if cached is None:
             records: list[MatchRecord] = []
             built: list[Finding] = []
-            for pattern, caps in _records(cursor.matches(node, predicate=compiled.predicate), 0):
+            for pattern, caps in _records(cursor.matches(node, compiled.predicate), 0):
                 if pure[pattern]:
                     finding = finding_of(RuleMatch(compiled.specs[pattern], caps), ctx)
                     if finding is not None:

@@ -843,10 +843,12 @@ class JavaWriter(CFamilyWriter):
             for cond in gen.conds:
                 text += f".filter({self._lambda(gen, cond)})"
             if e.kind == "dict":
+                if e.key is None:  # the fronts always give a dict comprehension its key
+                    raise Unsupported("a dict comprehension without a key")
                 return (
                     text
                     + f".collect(Collectors.toMap({self._lambda(gen, e.key)}, {self._lambda(gen, e.elt)}))"
-                )  # type: ignore[arg-type]
+                )
             identity = (
                 isinstance(e.elt, ir.Name) and len(gen.target) == 1 and e.elt.id == gen.target[0]
             )
@@ -991,9 +993,9 @@ class JavaWriter(CFamilyWriter):
         for k in range(1, len(defaults) + 1):
             self.used("signature:defaults")
             kept = s.params[: len(s.params) - k]
-            given = [p.name for p in kept] + [
-                self.expr(p.default) for p in s.params[len(s.params) - k :]
-            ]  # type: ignore[arg-type]
+            # The last k parameters all have defaults (checked above).
+            left_out = [p.default for p in s.params[len(s.params) - k :] if p.default is not None]
+            given = [p.name for p in kept] + [self.expr(d) for d in left_out]
             call = f"{s.name}({', '.join(given)})"
             head = ", ".join(f"{self.type(p.type)} {p.name}" for p in kept)
             body = f"return {call};" if returns != "void" else f"{call};"

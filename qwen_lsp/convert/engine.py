@@ -21,7 +21,7 @@ import tree_sitter as ts
 from ..syntax.languages import Language, default_registry
 from . import ir
 from .backend import Writer, table
-from .c_family import JavaScriptWriter, JavaWriter
+from .c_family import CFamilyWriter, JavaScriptWriter, JavaWriter
 from .ir import Unsupported
 
 # source language -> target languages the rules write
@@ -254,7 +254,7 @@ def _convert(
         members = all(n.type in (*definitions, "comment") for n in nodes) and any(
             n.type != "comment" for n in nodes
         )
-        if hasattr(writer, "block_scope"):
+        if isinstance(writer, CFamilyWriter):  # the writers with block_scope
             # const or let, and declarations hoisted out of blocks, over the whole selection
             irs: list[ir.Stmt] = []
             for node in nodes:

@@ -18,6 +18,14 @@ def _t(node: ts.Node | None) -> str:
     return node.text.decode("utf-8", "replace") if node is not None and node.text else ""
 
 
+def _field(node: ts.Node, name: str) -> ts.Node:
+    """A child the grammar requires (always there in a tree without errors)."""
+    child = node.child_by_field_name(name)
+    if child is None:
+        raise Unsupported(f"{ir.kind(node.type)} without its {name}", _t(node))
+    return child
+
+
 def parse_type(text: str) -> ir.Type:
     """A type annotation's text as an IR type (``Optional[X]`` and ``X | None`` optional)."""
     text = text.strip().strip("'\"")
@@ -95,8 +103,13 @@ class PythonFront:
                     op,
                     self.expr(inner.child_by_field_name("right")),
                 )
-            if inner.type == "string" and not _t(inner).startswith(("f", "F")):
-                return ir.Comment(self._string(inner).value.strip())  # a docstring
+            if inner.type == "string":
+                # A plain string statement is a docstring; an f-string (whatever its other
+                # prefixes: rf"..." too) is an expression.
+                string = self._string(inner)
+                if isinstance(string, ir.Str):
+                    return ir.Comment(string.value.strip())
+                return ir.ExprStmt(string)
             return ir.ExprStmt(self.expr(inner))
         if t == "return_statement":
             value = node.named_children[0] if node.named_children else None
@@ -130,7 +143,7 @@ class PythonFront:
         return self.statements(list(node.named_children))
 
     def _assignment(self, node: ts.Node) -> ir.Stmt:
-        left = node.child_by_field_name("left")
+        left = _field(node, "left")
         right = node.child_by_field_name("right")
         annotation = node.child_by_field_name("type")
         if right is None:
@@ -168,7 +181,7 @@ class PythonFront:
             raise Unsupported("for ... else", _t(node))
         if any(c.type == "async" for c in node.children):
             raise Unsupported("async for", _t(node))
-        target = self._targets(node.child_by_field_name("left"))
+        target = self._targets(_field(node, "left"))
         iterable = self.expr(node.child_by_field_name("right"))
         body = self.block(node.child_by_field_name("body"))
         if (
@@ -196,7 +209,7 @@ class PythonFront:
         if any(c.type == "async" for c in node.children):
             raise Unsupported("an async function", _t(node))
         params: list[ir.Param] = []
-        for p in node.child_by_field_name("parameters").named_children:
+        for p in _field(node, "parameters").named_children:
             if p.type == "identifier":
                 params.append(ir.Param(_t(p)))
             elif p.type == "typed_parameter":
@@ -222,6 +235,7 @@ class PythonFront:
         if (
             body
             and isinstance(body[0], ir.Comment)
+            and body_node is not None  # (it is when body is not empty)
             and body_node.named_children[0].type == "expression_statement"
         ):
             doc = body.pop(0).text  # type: ignore[attr-defined]
@@ -254,9 +268,10 @@ class PythonFront:
         if t == "string":
             return self._string(node)
         if t == "concatenated_string":
-            parts = [self._string(c) for c in node.named_children]
-            if all(isinstance(p, ir.Str) for p in parts):
-                return ir.Str("".join(p.value for p in parts))  # type: ignore[union-attr]
+            pieces = [self._string(c) for c in node.named_children]
+            strings = [p for p in pieces if isinstance(p, ir.Str)]
+            if len(strings) == len(pieces):
+                return ir.Str("".join(s.value for s in strings))
             raise Unsupported("concatenated f-strings", _t(node))
         if t == "parenthesized_expression":
             return self.expr(node.named_children[0])
@@ -394,8 +409,8 @@ class PythonFront:
         return pairs[0] if len(pairs) == 1 else ir.BoolOp("and", list(pairs))
 
     def _call(self, node: ts.Node) -> ir.Expr:
-        func = node.child_by_field_name("function")
-        args_node = node.child_by_field_name("arguments")
+        func = _field(node, "function")
+        args_node = _field(node, "arguments")
         args: list[ir.Expr] = []
         kwargs: list[tuple[str, ir.Expr]] = []
         if args_node.type == "generator_expression":
@@ -434,7 +449,7 @@ class PythonFront:
             "generator_expression": "gen",
             "dictionary_comprehension": "dict",
         }[node.type]
-        body = node.child_by_field_name("body")
+        body = _field(node, "body")
         key = None
         if kind == "dict":
             key = self.expr(body.child_by_field_name("key"))
@@ -447,9 +462,7 @@ class PythonFront:
                 if any(x.type == "async" for x in c.children):
                     raise Unsupported("async comprehensions", _t(c))
                 rights = c.children_by_field_name("right")
-                gens.append(
-                    ir.Generator(self._targets(c.child_by_field_name("left")), self.expr(rights[0]))
-                )
+                gens.append(ir.Generator(self._targets(_field(c, "left")), self.expr(rights[0])))
             elif c.type == "if_clause":
                 gens[-1].conds.append(self.expr(c.named_children[0]))
         return ir.Comp(kind, elt, gens, key)

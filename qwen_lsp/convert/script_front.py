@@ -18,6 +18,14 @@ def _t(node: ts.Node | None) -> str:
     return node.text.decode("utf-8", "replace") if node is not None and node.text else ""
 
 
+def _field(node: ts.Node, name: str) -> ts.Node:
+    """A child the grammar requires (always there in a tree without errors)."""
+    child = node.child_by_field_name(name)
+    if child is None:
+        raise Unsupported(f"{ir.kind(node.type)} without its {name}", _t(node))
+    return child
+
+
 def rename(e: ir.Expr, old: str, new: str) -> ir.Expr:
     """``e`` with the name ``old`` replaced by ``new`` (lambda parameters of a chain)."""
     if old == new:
@@ -26,7 +34,7 @@ def rename(e: ir.Expr, old: str, new: str) -> ir.Expr:
         return ir.Name(new) if e.id == old else e
     if isinstance(e, ir.Lambda) and old in e.params:
         return e
-    fields = {}
+    fields: dict[str, object] = {}
     for key, value in vars(e).items():
         if isinstance(value, ir.Expr):
             fields[key] = rename(value, old, new)
@@ -86,7 +94,7 @@ class ScriptFront:
             return ir.Type("list", [inner] if inner else [])
         if t == "generic_type":
             name = _t(node.child_by_field_name("name"))
-            args = [self.type(a) for a in node.child_by_field_name("type_arguments").named_children]
+            args = [self.type(a) for a in _field(node, "type_arguments").named_children]
             return ir.Type(self.types.get(name, name), [a for a in args if a is not None])
         if t == "union_type":
             parts = [c for c in node.named_children]
@@ -200,11 +208,11 @@ class ScriptFront:
             )
             alt = node.child_by_field_name("alternative")
             if alt is not None:
-                inner = alt.named_children[0] if alt.named_children else None
-                result.orelse = self.block(inner) if inner is not None else []
+                alt_body = alt.named_children[0] if alt.named_children else None
+                result.orelse = self.block(alt_body) if alt_body is not None else []
             return [result]
         if t == "for_in_statement":
-            left = node.child_by_field_name("left")
+            left = _field(node, "left")
             if left.type == "identifier":
                 target = [_t(left)]
             elif left.type == "array_pattern" and all(
@@ -242,10 +250,8 @@ class ScriptFront:
 
     def _statement_call(self, node: ts.Node) -> ir.Stmt | None:
         """``d.set(k, v)`` -> ``d[k] = v``."""
-        func = node.child_by_field_name("function")
-        args = [
-            a for a in node.child_by_field_name("arguments").named_children if a.type != "comment"
-        ]
+        func = _field(node, "function")
+        args = [a for a in _field(node, "arguments").named_children if a.type != "comment"]
         if (
             func.type == "member_expression"
             and _t(func.child_by_field_name("property")) == "set"
@@ -331,7 +337,7 @@ class ScriptFront:
                 elif p.type != "comment":
                     raise Unsupported("rest or destructured parameters", _t(p))
         body = node.child_by_field_name("body")
-        stmts = (
+        stmts: list[ir.Stmt] = (
             self.block(body)
             if body is not None and body.type == "statement_block"
             else [ir.Return(self.expr(body))]
@@ -373,7 +379,7 @@ class ScriptFront:
             pairs = []
             for c in node.named_children:
                 if c.type == "pair":
-                    key = c.child_by_field_name("key")
+                    key = _field(c, "key")
                     k: ir.Expr = (
                         ir.Str(_t(key)) if key.type == "property_identifier" else self.expr(key)
                     )
@@ -400,7 +406,7 @@ class ScriptFront:
                 self.expr(node.child_by_field_name("alternative")),
             )
         if t == "member_expression":
-            obj = node.child_by_field_name("object")
+            obj = _field(node, "object")
             prop = _t(node.child_by_field_name("property"))
             if prop == "length":
                 return ir.Call("len", [self.expr(obj)])
@@ -431,9 +437,11 @@ class ScriptFront:
             params_node = node.child_by_field_name("parameters") or node.child_by_field_name(
                 "parameter"
             )
-            body = node.child_by_field_name("body")
+            body = _field(node, "body")
             if body.type == "statement_block":
                 raise Unsupported("an arrow function with a block body", _t(node))
+            if params_node is None:
+                raise Unsupported("an arrow function without parameters", _t(node))
             names = (
                 [_t(params_node)]
                 if params_node.type == "identifier"
@@ -447,7 +455,7 @@ class ScriptFront:
         if node.type == "identifier":
             return _t(node) in self.records
         if node.type == "member_expression":
-            return self._is_record(node.child_by_field_name("object"))
+            return self._is_record(_field(node, "object"))
         return False
 
     def _binary(self, node: ts.Node) -> ir.Expr:
@@ -486,21 +494,18 @@ class ScriptFront:
                 spec = ""
                 if (
                     inner.type == "call_expression"
-                    and inner.child_by_field_name("function").type == "member_expression"
-                    and _t(inner.child_by_field_name("function").child_by_field_name("property"))
-                    == "toFixed"
+                    and _field(inner, "function").type == "member_expression"
+                    and _t(_field(inner, "function").child_by_field_name("property")) == "toFixed"
                 ):
-                    digits = inner.child_by_field_name("arguments").named_children
+                    digits = _field(inner, "arguments").named_children
                     spec = f".{_t(digits[0])}f" if digits else ".0f"
-                    inner = inner.child_by_field_name("function").child_by_field_name("object")
+                    inner = _field(_field(inner, "function"), "object")
                 parts.append((self.expr(inner), spec))
         return ir.FStr(parts)
 
     def _call(self, node: ts.Node) -> ir.Expr:
-        func = node.child_by_field_name("function")
-        arg_nodes = [
-            a for a in node.child_by_field_name("arguments").named_children if a.type != "comment"
-        ]
+        func = _field(node, "function")
+        arg_nodes = [a for a in _field(node, "arguments").named_children if a.type != "comment"]
         if any(a.type == "spread_element" for a in arg_nodes):
             if _t(func) in ("Math.max", "Math.min") and len(arg_nodes) == 1:
                 return ir.Call(_t(func)[5:], [self.expr(arg_nodes[0].named_children[0])])
@@ -576,24 +581,17 @@ class ScriptFront:
         current = node
         while (
             current.type == "call_expression"
-            and current.child_by_field_name("function").type == "member_expression"
-            and _t(current.child_by_field_name("function").child_by_field_name("property"))
-            in ("map", "filter")
+            and _field(current, "function").type == "member_expression"
+            and _t(_field(current, "function").child_by_field_name("property")) in ("map", "filter")
         ):
-            args = [
-                a
-                for a in current.child_by_field_name("arguments").named_children
-                if a.type != "comment"
-            ]
+            args = [a for a in _field(current, "arguments").named_children if a.type != "comment"]
             if len(args) != 1 or args[0].type != "arrow_function":
                 break
             lam = self.expr(args[0])
             if not isinstance(lam, ir.Lambda) or len(lam.params) != 1:
                 raise Unsupported("a map/filter callback with an index", _t(current))
-            steps.append(
-                (_t(current.child_by_field_name("function").child_by_field_name("property")), lam)
-            )
-            current = current.child_by_field_name("function").child_by_field_name("object")
+            steps.append((_t(_field(current, "function").child_by_field_name("property")), lam))
+            current = _field(_field(current, "function"), "object")
         source = self.expr(current)
         steps.reverse()
         name = steps[0][1].params[0]

@@ -303,7 +303,7 @@ def external_data_locations(model_path: Path) -> list[str]:
         model = onnx.load(str(model_path), load_external_data=False)
     except Exception as exc:
         raise ModuleCorruptError(f"{model_path.name}: not a readable ONNX model ({exc})") from exc
-    out = []
+    out: list[str] = []
     for tensor in _graph_tensors(model.graph):
         if tensor.data_location == onnx.TensorProto.EXTERNAL:
             out.extend(e.value for e in tensor.external_data if e.key == "location")

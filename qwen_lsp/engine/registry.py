@@ -204,6 +204,8 @@ class ModelRegistry:
         if listener:
             listener("loading", module.name, str(path))
         verify(module)
+        model_source: str | bytes
+        tokenizer_json: str | None
         if module.encrypted:
             model_source, tokenizer_json = _decrypt_module(module, key_source)
         else:

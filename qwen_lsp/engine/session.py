@@ -312,6 +312,7 @@ class DecoderSession:
         elements = int(np.prod(shape))
         flat = self.workspace.take(self.num_layers, elements, self.kv_dtype)
         try:
+            buffers: list[tuple[np.ndarray, np.ndarray]]
             if flat is None:
                 buffers = [
                     (np.zeros(shape, dtype=self.kv_dtype), np.zeros(shape, dtype=self.kv_dtype))
@@ -352,7 +353,7 @@ class DecoderSession:
                 self.workspace.give_back()
 
     def keep_rows(
-        self, cache: KVCache, rows: list[int], lengths: Sequence[int]
+        self, cache: KVCache, rows: list[int], lengths: Sequence[int] | np.ndarray
     ) -> tuple[KVCache, list[int]]:
         """A shared batch cache reduced to ``rows`` (increasing), in place: each kept row
         beyond the first ``len(rows)`` moves into the place of a dropped one, copying only its

@@ -124,7 +124,7 @@ class ModelTokenizer:
     def tokens_starting_with(self, prefix: bytes, limit: int = 4096) -> list[int]:
         """Ids of (non-special) tokens whose bytes start with ``prefix``."""
         i = bisect_left(self._sorted_keys, prefix)
-        out = []
+        out: list[int] = []
         while (
             i < len(self._sorted_keys)
             and self._sorted_keys[i].startswith(prefix)

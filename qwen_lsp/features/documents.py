@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 INDEX_REFRESH_DELAY = 0.5
 
 
-def _edits(changes: list[types.TextDocumentContentChangeEvent]) -> list[TextEdit]:
+def _edits(changes: Sequence[types.TextDocumentContentChangeEvent]) -> list[TextEdit]:
     out = []
     for change in changes:
         if isinstance(change, types.TextDocumentContentChangePartial):
@@ -62,6 +63,8 @@ def schedule_index_refresh(server: QwenLanguageServer, doc: Document) -> None:
         if current is None or current.tree is None:
             return
         snapshot = current.snapshot()
+        if snapshot.language is None:  # a parsed document always has a language
+            return
         await asyncio.get_running_loop().run_in_executor(
             server.core.executor,
             indexer.update_from_tree,

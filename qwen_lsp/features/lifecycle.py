@@ -14,6 +14,7 @@ from ..config import SECTION, Settings, load_user_settings, merge
 from ..server import uri_to_path
 
 if TYPE_CHECKING:
+    from ..core import IndexHandle
     from ..server import QwenLanguageServer
 
 log = logging.getLogger(__name__)
@@ -131,9 +132,12 @@ def start_indexing(server: QwenLanguageServer, roots: list[Path]) -> None:
             # in initializationOptions counts before any completion is asked for).
             codec = server.core.index_codec([root], server.settings.models)
             handle = server.core.index_for(root, server.settings.index, listener, codec)
-            server.on_detach.append(
-                lambda h=handle, cb=listener: h.listeners.remove(cb) if cb in h.listeners else None
-            )
+
+            def detach(h: IndexHandle = handle, cb: Any = listener) -> None:
+                if cb in h.listeners:
+                    h.listeners.remove(cb)
+
+            server.on_detach.append(detach)
             if handle.future is not None and handle.future.done():
                 # Indexed already (by another client): nothing to report.
                 state["ended"] = True

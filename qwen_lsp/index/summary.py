@@ -337,9 +337,10 @@ def summarize(
             name = caps.get("import.name")
             alias = caps.get("import.alias")
             stmt = caps.get("import")
-            anchor = (stmt or module or name or [None])[0]
-            if anchor is None:
+            anchors = stmt or module or name
+            if not anchors:
                 continue
+            anchor = anchors[0]
             summary.imports.append(
                 Import(
                     _strip_quotes(_span_text(module, data)) if module else "",
@@ -356,14 +357,16 @@ def _build_definitions(
 ) -> list[Definition]:
     # Several patterns can capture the same node (e.g. a generic and a specific one): keep the
     # first, then nest by containment with a stack over start-ordered definitions.
-    seen: set[tuple[int, int]] = set()
+    seen: set[tuple[int, int, int]] = set()
     unique = []
-    for node, name_node, kind, doc in sorted(raw, key=lambda t: (t[0].start_byte, -t[0].end_byte)):
+    for node, name_node, kind, doc_nodes in sorted(
+        raw, key=lambda t: (t[0].start_byte, -t[0].end_byte)
+    ):
         key = (node.start_byte, node.end_byte, name_node.start_byte)
         if key in seen:
             continue
         seen.add(key)
-        unique.append((node, name_node, kind, doc))
+        unique.append((node, name_node, kind, doc_nodes))
     out: list[Definition] = []
     stack: list[tuple[int, int]] = []  # (end_byte, index in out)
     for node, name_node, kind, doc_node in unique:

@@ -18,9 +18,12 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..index.scanner import DEFAULT_EXCLUDED_DIRS, GitIgnoreStack
+
+if TYPE_CHECKING:
+    from detect_secrets.plugins.base import BasePlugin
 
 PLACEHOLDER = "REDACTED"
 
@@ -136,7 +139,9 @@ def _detectors() -> tuple[Any, ...]:
     """One instance of each detect-secrets plugin (default limits, as the library ships)."""
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
-    by_name = {cls.__name__: cls for cls in get_mapping_from_secret_type_to_class().values()}
+    by_name: dict[str, type[BasePlugin]] = {
+        cls.__name__: cls for cls in get_mapping_from_secret_type_to_class().values()
+    }
     return tuple(by_name[name]() for name in _PLUGINS if name in by_name)
 
 

@@ -16,7 +16,7 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -222,7 +222,7 @@ class LanguageRegistry:
         for interpreter in spec.shebangs:
             self._by_shebang.setdefault(interpreter, language)
 
-    def __iter__(self) -> Iterable[Language]:
+    def __iter__(self) -> Iterator[Language]:
         seen: set[str] = set()
         for language in self._by_id.values():
             if language.id not in seen:

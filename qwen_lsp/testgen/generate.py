@@ -465,7 +465,10 @@ class _PythonBuilder(_Builder):
             if target.kind == "class" and target.name in chosen_ctor:
                 # the constructor the fixture uses comes first
                 first = chosen_ctor[target.name]
-                cases = sorted(cases, key=lambda c, first=first: c.call != first)
+                # (a stable partition, as sorting on `c.call != first` would give)
+                cases = [c for c in cases if c.call == first] + [
+                    c for c in cases if c.call != first
+                ]
             if not self.options.run:
                 self._add(name, target.qualname, "smoke", cases[:1], fixtures, report)
                 continue

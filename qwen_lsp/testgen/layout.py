@@ -149,6 +149,7 @@ def javascript_placement(
     ext = ".mjs" if esm and not _is_esm(source, root) else ".js"
     if source.suffix == ".mjs":
         ext = ".mjs"
+    folder: Path | None
     if out is not None:
         folder = out
     else:

@@ -128,6 +128,17 @@ PYTHON_CASES = {
         [["box", 3, 0.5], ["", 12, 2.0 / 3]],
         True,
     ),
+    # A raw f-string as a statement is an expression, not a docstring (it used to raise).
+    "raw f-string statement": (
+        [],
+        r"""
+        def f(x: int) -> int:
+            rf"\d{x}"
+            return x + 1
+        """,
+        [[1], [-3]],
+        False,
+    ),
     "signature": (
         ["signature"],
         """

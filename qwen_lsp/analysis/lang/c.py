@@ -77,7 +77,9 @@ def _last_statement(case: ts.Node) -> ts.Node | None:
 def _insert_after(ctx: FileContext, match: RuleMatch, text: str, title: str) -> Fix | None:
     span = match.get("finding")
     case = ctx.node_at(*span, kind="case_statement") if span else None
-    last = _last_statement(case) if case is not None else None
+    if case is None:
+        return None
+    last = _last_statement(case)
     if last is None:
         return None
     indent = ctx.indent_at(last.start_byte)

@@ -172,7 +172,10 @@ def _remove_import(ctx: FileContext, statement: ts.Node, ident: ts.Node) -> Fix 
     specifier = ident.parent
     if specifier is None or specifier.type != "import_specifier":
         return None
-    siblings = [c for c in specifier.parent.named_children if c.type == "import_specifier"]
+    clause = specifier.parent
+    if clause is None:
+        return None
+    siblings = [c for c in clause.named_children if c.type == "import_specifier"]
     i = next(k for k, s in enumerate(siblings) if s == specifier)
     if len(siblings) == 1:
         return None
@@ -273,10 +276,10 @@ def missing_await(ctx: FileContext, spec: QuerySpec, matches: list[RuleMatch]) -
     for name, start, end, kind in calls:
         if name not in async_of[kind]:
             continue
-        call = ctx.node_at(start, end, "call_expression")
-        if call is None:
+        call_node = ctx.node_at(start, end, "call_expression")
+        if call_node is None:
             continue
-        fn = _enclosing_function(call)
+        fn = _enclosing_function(call_node)
         if fn is None or not _is_async(fn):
             continue
         shown = data[start:end].decode()

@@ -48,8 +48,10 @@ def question_mark(ctx: FileContext, match: RuleMatch) -> Fix | None:
     """``.unwrap()`` -> ``?`` when the enclosing function returns ``Option``/``Result``."""
     span = match.get("finding")
     method = match.get("method")
-    node = ctx.node_at(*span) if span else None
-    if node is None or method is None:
+    if span is None or method is None:
+        return None
+    node = ctx.node_at(*span)
+    if node is None:
         return None
     fn = node.parent
     while fn is not None and fn.type not in ("function_item", "closure_expression"):

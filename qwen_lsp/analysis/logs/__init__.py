@@ -39,7 +39,7 @@ class LogReport:
 
     def to_json(self) -> list[dict[str, object]]:
         """Plain data for JSON output and the command's result."""
-        out = []
+        out: list[dict[str, object]] = []
         for e in self.explanations:
             out.append(
                 {

@@ -230,8 +230,8 @@ def _explain_one(error: LogError, workspace: Workspace) -> Explanation:
         if path is not None:
             resolved.append((path, frame))
     if not resolved:
-        advice = _generic_advice(error)
-        return Explanation(error, None, None, advice.cause, advice.steps)
+        generic = _generic_advice(error)
+        return Explanation(error, None, None, generic.cause, generic.steps)
     path, frame = resolved[-1]
     chain = resolved[:-1]
     data = workspace.read(path) or b""
@@ -324,12 +324,13 @@ def _python_type_error(site: Site) -> Advice | None:
     message = site.error.message
     m = _OPERANDS.search(message)
     c = _CONCAT.search(message)
-    if m is None and c is None:
+    operands = m or c
+    if operands is None:
         if _NOT_SUBSCRIPTABLE.search(message):
             return _none_guard(site, None)
         return None
-    left_type = (m or c)["left"]
-    right_type = (m or c)["right"]
+    left_type = operands["left"]
+    right_type = operands["right"]
     op = m["op"] if m else "+"
     numbers = {"int", "float"}
     cause = (
@@ -448,17 +449,18 @@ def _none_guard(site: Site, attr: str | None) -> Advice:
                     (Edit(target.start_byte, target.end_byte, replacement),),
                 )
         elif target.type == "identifier":
-            name = site.text(target)
+            var_name = site.text(target)
             stmt = target
             while stmt.parent is not None and stmt.parent.type not in ("block", "module"):
                 stmt = stmt.parent
             if site.data[site.line_start : stmt.start_byte].strip() == b"":
                 indent = site.indent()
                 guard = (
-                    f'{indent}if {name} is None:\n{indent}    raise ValueError("{name} is None")\n'
+                    f"{indent}if {var_name} is None:\n"
+                    f'{indent}    raise ValueError("{var_name} is None")\n'
                 )
                 fix = Fix(
-                    f"Add a guard: `if {name} is None`",
+                    f"Add a guard: `if {var_name} is None`",
                     (Edit(site.line_start, site.line_start, guard),),
                 )
     return Advice(cause, steps, fix)

@@ -557,7 +557,7 @@ def _unused_assignment_fix(w: Walker, b: Binding) -> Fix | None:
 
 def _unused_except_fix(b: Binding) -> Fix | None:
     node = b.node
-    pattern = node.parent
+    pattern = node.parent if node is not None else None
     while pattern is not None and pattern.type != "as_pattern":
         pattern = pattern.parent
     if pattern is None or not pattern.named_child_count:

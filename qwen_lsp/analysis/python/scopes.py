@@ -208,7 +208,7 @@ class StatementSummary:
     findings: tuple[Finding, ...]
     star_import: bool
     # Notes for module-level rules, nodes as positions (found again in the live tree).
-    facts: tuple[tuple[str, tuple], ...] = ()
+    facts: tuple[tuple[str, object], ...] = ()
     uses_index: dict[str, tuple[int, tuple[Use, ...]]] | None = None
 
 
@@ -517,15 +517,17 @@ class Walker:
         module = self.module
         if summary.uses:
             module.pending.append((base, summary.uses))
-            module.chunk_index[len(module.pending) - 1] = summary.uses_index
+            if summary.uses_index is not None:  # always set by _walk_statement
+                module.chunk_index[len(module.pending) - 1] = summary.uses_index
         for offset, group, index in summary.pending:
             module.pending.append((base + offset, group))
             if index is not None:
                 module.chunk_index[len(module.pending) - 1] = index
         for name, kind, refs, unpacked in summary.bindings:
-            shifted = tuple(
+            node_ref, value_ref, stmt_ref = (
                 (r[0] + base, r[1] + base, r[2]) if r is not None else None for r in refs
             )
+            shifted = (node_ref, value_ref, stmt_ref)
             module.bindings.setdefault(name, []).append(
                 Binding.replayed(self.ctx, name, kind, module, shifted, unpacked)
             )
