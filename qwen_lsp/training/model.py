@@ -19,7 +19,7 @@ import json
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
 import torch.nn.functional as F
@@ -102,7 +102,7 @@ class ModelShape:
         if c.get("use_sliding_window"):
             raise ValueError("sliding-window attention is not supported")
         rope = c.get("rope_parameters") or {}
-        theta = rope.get("rope_theta", c.get("rope_theta", 10000.0))
+        theta = rope.get("rope_theta", c.get("rope_theta")) or 10000.0
         if rope.get("rope_type", "default") != "default":
             raise ValueError(f"unsupported rope_type {rope.get('rope_type')!r}")
         head_dim = c.get("head_dim")
@@ -328,7 +328,7 @@ class QwenDecoder(nn.Module):
             ** (torch.arange(0, hd, 2, dtype=torch.float32, device=device) / hd)
         )
 
-    def _apply(self, fn, recurse=True):  # type: ignore[no-untyped-def]
+    def _apply(self, fn, recurse=True):
         # ``model.to(torch.bfloat16)`` would round the rotary frequencies to bf16, which ruins
         # positions beyond a few hundred: keep them float32 whatever the weights' dtype.
         out = super()._apply(fn, recurse)
@@ -443,7 +443,8 @@ class QwenDecoder(nn.Module):
         cos, sin = self.rope(position_ids)
         h = self.model.embed_tokens(input_ids)
         presents: list[tuple[torch.Tensor, torch.Tensor]] = []
-        for layer, (pk, pv) in zip(self.model.layers, past, strict=True):
+        layers = cast("list[DecoderLayer]", list(self.model.layers))
+        for layer, (pk, pv) in zip(layers, past, strict=True):
             a, k, v = layer.self_attn.forward_with_past(
                 layer.input_layernorm(h), cos, sin, bias, pk, pv
             )

@@ -89,5 +89,5 @@ def enable_qat(model: QwenDecoder, block_size: int = 64) -> QwenDecoder:
     emb.__class__ = QATEmbedding
     emb.block_size = block_size  # type: ignore[assignment]
     model.__class__ = QATDecoder
-    model.qat_block_size = block_size  # type: ignore[attr-defined]
+    model.qat_block_size = block_size  # type: ignore[assignment]  # nn.Module attribute typing
     return model

@@ -102,7 +102,7 @@ class _Stream(torch.utils.data.IterableDataset):
             seed,
         )
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self):
         info = torch.utils.data.get_worker_info()
         wid = info.id if info is not None else 0
         tables = TokenTables.from_tokenizer(load_tokenizer(self.tok_path))
@@ -312,7 +312,9 @@ def run_training(cfg: TrainConfig, log: Any = None) -> dict[str, Any]:
         if cfg.workers is not None
         else (min(8, max(0, (os.cpu_count() or 2) - 4)) if device.type == "cuda" else 0)
     )
-    stream = _Stream(cfg.data_dir, tok_path, fim, cfg.micro_batch, cfg.seed + 7919 * state["runs"])
+    stream = _Stream(
+        cfg.data_dir, tok_path, fim, cfg.micro_batch, cfg.seed + 7919 * int(state["runs"])
+    )
     loader = torch.utils.data.DataLoader(
         stream,
         batch_size=None,
@@ -391,7 +393,7 @@ def run_training(cfg: TrainConfig, log: Any = None) -> dict[str, Any]:
             stop_reason = "max_steps"
             break
         p = progress_now()
-        lr = lr_at(cfg, state["step"], p, warmup_from)
+        lr = lr_at(cfg, int(state["step"]), p, warmup_from)
         for g in opt.param_groups:
             g["lr"] = lr
         loss_acc = torch.zeros((), device=device)
