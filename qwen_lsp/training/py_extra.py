@@ -4,8 +4,10 @@
         --out .carry --part-mib 38
 
 downloads each listed distribution as a wheel (``pip download --no-deps --only-binary=:all:``;
-the network is used here, at build time, never by the server or the tests), unpacks only its
-``.py`` files and the ``*.dist-info`` metadata (METADATA, RECORD, licence files), runs the corpus
+the network is used here, at build time, never by the server or the tests), or, for a name with
+no wheel, its source distribution (PyPI's JSON API; no build backend runs), unpacks only its
+``.py`` files and the ``*.dist-info`` metadata (METADATA, RECORD, licence files; an sdist's
+PKG-INFO becomes its METADATA), runs the corpus
 builder over the tree to drop what the GPU job would drop anyway (non-permissive licences,
 generated, minified, vendored, duplicate, HumanEval-contaminated files), and writes the pruned
 tree as ``py_extra.tar.xz`` split into parts ``<out>/pyx<N>/py_extra.tar.xz.part<N>`` (one part
@@ -57,6 +59,116 @@ def download_wheels(names: list[str], dest: Path, jobs: int = 8) -> list[str]:
 
     with ThreadPoolExecutor(jobs) as pool:
         return [n for n in pool.map(one, names) if n]
+
+
+PYPI_JSON = "https://pypi.org/pypi/{name}/json"
+# Top-level folders of a source distribution that are not the package (tests of one sdist would
+# overwrite another's in the shared tree, and wheels leave them out too).
+SDIST_SKIPPED_DIRS = {"tests", "test", "testing", "docs", "doc", "examples", "benchmarks", "bench"}
+
+
+def download_sdists(names: list[str], dest: Path, jobs: int = 8) -> list[str]:
+    """The latest source distribution of each name (for those with no wheel), from PyPI's JSON
+    API: a plain download checked against the listed SHA-256, so no build backend runs here.
+    Returns the names that have none or failed."""
+    import urllib.request
+
+    dest.mkdir(parents=True, exist_ok=True)
+
+    def one(name: str) -> str | None:
+        try:
+            with urllib.request.urlopen(PYPI_JSON.format(name=name), timeout=60) as r:
+                info = json.load(r)
+            files = [u for u in info.get("urls", []) if u.get("packagetype") == "sdist"]
+            if not files:
+                return name
+            url = files[0]
+            with urllib.request.urlopen(url["url"], timeout=120) as r:
+                data = r.read()
+            if hashlib.sha256(data).hexdigest() != url.get("digests", {}).get("sha256"):
+                return name
+            (dest / url["filename"]).write_bytes(data)
+            return None
+        except (OSError, ValueError):
+            return name
+
+    with ThreadPoolExecutor(jobs) as pool:
+        return [n for n in pool.map(one, names) if n]
+
+
+def _sdist_members(names: list[str]) -> tuple[str, dict[str, str]]:
+    """The sdist's top folder, and its kept members: ``.py`` files of the package folders
+    (``src/`` layout flattened; top-level scripts and test/doc folders left out) and the licence
+    files, by their path in the tree to write."""
+    top = names[0].split("/", 1)[0]
+    kept: dict[str, str] = {}
+    for name in names:
+        parts = name.split("/")
+        if len(parts) < 2 or parts[0] != top or name.endswith("/"):
+            continue
+        rest = parts[1:]
+        if len(rest) == 1:
+            upper = rest[0].upper()
+            if "LICEN" in upper or "COPYING" in upper:
+                kept[name] = "LICENSES/" + rest[0]
+            continue
+        if rest[0] == "src":
+            rest = rest[1:]
+        if (
+            len(rest) >= 2
+            and rest[0].lower() not in SDIST_SKIPPED_DIRS
+            and rest[-1].endswith(".py")
+        ):
+            kept[name] = "/".join(rest)
+    return top, kept
+
+
+def unpack_sdists(sdists: list[Path], site: Path) -> int:
+    """Lay out each source distribution (``.tar.gz`` or ``.zip``) in ``site`` as an installed
+    distribution: its package ``.py`` files, and a ``<name>-<version>.dist-info`` holding its
+    ``PKG-INFO`` as ``METADATA``, its licence files and a ``RECORD``, which is what
+    :func:`~qwen_lsp.training.corpus.python_site_packages` reads. Returns the files written."""
+    count = 0
+    for sdist in sdists:
+        if sdist.name.endswith(".zip"):
+            with zipfile.ZipFile(sdist) as z:
+                members = {n: z.read(n) for n in z.namelist() if not n.endswith("/")}
+        else:
+            with tarfile.open(sdist) as tar:
+                members = {
+                    m.name: f.read()
+                    for m in tar.getmembers()
+                    if m.isfile() and (f := tar.extractfile(m)) is not None
+                }
+        if not members:
+            continue
+        top, kept = _sdist_members(sorted(members))
+        pkg_info = members.get(f"{top}/PKG-INFO")
+        if pkg_info is None:
+            continue
+        meta = pkg_info.decode("utf-8", "replace")
+        fields = dict(
+            line.split(": ", 1) for line in meta.splitlines() if ": " in line and line[0] != " "
+        )
+        name, version = fields.get("Name", "").strip(), fields.get("Version", "").strip()
+        if not name or not version:
+            continue
+        info = site / f"{name.replace('-', '_')}-{version}.dist-info"
+        info.mkdir(parents=True, exist_ok=True)
+        (info / "METADATA").write_text(meta, encoding="utf-8")
+        record = [f"{info.name}/METADATA,,", f"{info.name}/RECORD,,"]
+        for member, rel in kept.items():
+            if rel.startswith("LICENSES/"):
+                target = info / rel.split("/", 1)[1]
+                record.append(f"{info.name}/{target.name},,")
+            else:
+                target = site / rel
+                record.append(f"{rel},,")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(members[member])
+            count += 1
+        (info / "RECORD").write_text("\n".join(record) + "\n", encoding="utf-8")
+    return count
 
 
 def _kept_member(name: str) -> bool:
@@ -144,14 +256,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.packages is None:
             ap.error("--packages is required unless --skip-download")
         failed = download_wheels(read_package_list(args.packages), args.wheels)
+        # No wheel (old pure-Python packages often have none): the source distribution.
+        failed = download_sdists(failed, args.wheels) if failed else []
         print(json.dumps({"download_failed": failed}), flush=True)
     wheels = sorted(args.wheels.glob("*.whl"))
-    if not wheels:
-        raise SystemExit(f"no wheels in {args.wheels}")
+    sdists = sorted([*args.wheels.glob("*.tar.gz"), *args.wheels.glob("*.zip")])
+    if not wheels and not sdists:
+        raise SystemExit(f"no wheels or source distributions in {args.wheels}")
     site = args.work / "site"
     if site.exists():
         shutil.rmtree(site)
-    files = unpack_sources(wheels, site)
+    files = unpack_sources(wheels, site) + unpack_sdists(sdists, site)
     manifest = prune(site, args.work / "corpus", args.workers)
     parts = pack(site, args.out, int(args.part_mib * 2**20))
     (args.out / "py_extra_manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
@@ -159,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps(
             {
                 "wheels": len(wheels),
+                "sdists": len(sdists),
                 "unpacked_files": files,
                 "kept": manifest["totals"],
                 "parts": [str(p) for p in parts],

@@ -90,3 +90,63 @@ def test_wheels_become_a_pruned_tree_in_parts(tmp_path: Path) -> None:
     # The tree reads back as a site: licence and version from the wheel's own metadata.
     sources = {s.name: s for s in python_site_packages([site])}
     assert sources["intervals"].permissive and sources["intervals"].version == "1.0"
+
+
+def _sdist(folder: Path, name: str, licence_line: str, body: str = BODY) -> Path:
+    """A source distribution as PyPI serves one: ``src/`` layout, tests, setup.py, LICENSE."""
+    import io
+
+    top = f"{name}-2.0"
+    members = {
+        f"{top}/PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: 2.0\n{licence_line}\n",
+        f"{top}/LICENSE": "Permission is hereby granted, free of charge, to any person",
+        f"{top}/setup.py": "from setuptools import setup\nsetup()\n",
+        f"{top}/src/{name}/__init__.py": body,
+        f"{top}/tests/test_{name}.py": "def test_it():\n    assert True\n",
+    }
+    path = folder / f"{top}.tar.gz"
+    with tarfile.open(path, "w:gz") as tar:
+        for member, text in members.items():
+            data = text.encode()
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_an_sdist_is_laid_out_as_an_installed_distribution(tmp_path: Path) -> None:
+    from qwen_lsp.training.py_extra import unpack_sdists
+
+    sdists = tmp_path / "sdists"
+    sdists.mkdir()
+    site = tmp_path / "site"
+    written = unpack_sdists([_sdist(sdists, "luhnish", "License: MIT")], site)
+    (package,) = python_site_packages([site])
+    # The package's own source only (src/ flattened; no setup.py, no tests), its licence read
+    # from the PKG-INFO that became METADATA, the licence file kept beside it.
+    assert package.name == "luhnish" and package.version == "2.0"
+    assert package.license == "MIT"
+    assert [rel for _, rel in package.files] == ["luhnish/__init__.py"]
+    assert (site / "luhnish" / "__init__.py").read_text() == BODY
+    assert (site / "luhnish-2.0.dist-info" / "LICENSE").exists()
+    assert not (site / "setup.py").exists() and not (site / "tests").exists()
+    assert written == 2
+
+
+def test_wheels_and_sdists_build_one_tree(tmp_path: Path) -> None:
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    _wheel(downloads, "intervals", "MIT", {"intervals/__init__.py": BODY})
+    other = BODY.replace("merge", "join").replace("Merge", "Join").replace("sorted(", "list(")
+    _sdist(downloads, "luhnish", "License: MIT", other)
+    _sdist(downloads, "copyleftish", "License: GPL-3.0-only", other.replace("join", "fold"))
+    out = tmp_path / "carry"
+    argv = ["--skip-download", "--wheels", str(downloads), "--work", str(tmp_path / "work")]
+    assert main([*argv, "--out", str(out), "--workers", "1"]) == 0
+    (part,) = out.glob("pyx*/py_extra.tar.xz.part*")
+    with tarfile.open(part) as tar:
+        names = set(tar.getnames())
+    # The permissive sdist's source joins the wheel's; the copyleft one is pruned.
+    kept = {n for n in names if n.endswith("__init__.py")}
+    assert kept == {"py_extra/intervals/__init__.py", "py_extra/luhnish/__init__.py"}
+    assert "py_extra/luhnish-2.0.dist-info/METADATA" in names
