@@ -23,6 +23,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -71,19 +72,22 @@ def download_sdists(names: list[str], dest: Path, jobs: int = 8) -> list[str]:
     """The latest source distribution of each name (for those with no wheel), from PyPI's JSON
     API: a plain download checked against the listed SHA-256, so no build backend runs here.
     Returns the names that have none or failed."""
+    import urllib.parse
     import urllib.request
 
     dest.mkdir(parents=True, exist_ok=True)
 
     def one(name: str) -> str | None:
+        index = PYPI_JSON.format(name=name)
         try:
-            with urllib.request.urlopen(PYPI_JSON.format(name=name), timeout=60) as r:
+            with urllib.request.urlopen(index, timeout=60) as r:
                 info = json.load(r)
             files = [u for u in info.get("urls", []) if u.get("packagetype") == "sdist"]
             if not files:
                 return name
             url = files[0]
-            with urllib.request.urlopen(url["url"], timeout=120) as r:
+            # A mirror in front of PyPI may answer with addresses relative to the JSON's.
+            with urllib.request.urlopen(urllib.parse.urljoin(index, url["url"]), timeout=120) as r:
                 data = r.read()
             if hashlib.sha256(data).hexdigest() != url.get("digests", {}).get("sha256"):
                 return name
@@ -130,29 +134,14 @@ def unpack_sdists(sdists: list[Path], site: Path) -> int:
     :func:`~qwen_lsp.training.corpus.python_site_packages` reads. Returns the files written."""
     count = 0
     for sdist in sdists:
-        if sdist.name.endswith(".zip"):
-            with zipfile.ZipFile(sdist) as z:
-                members = {n: z.read(n) for n in z.namelist() if not n.endswith("/")}
-        else:
-            with tarfile.open(sdist) as tar:
-                members = {
-                    m.name: f.read()
-                    for m in tar.getmembers()
-                    if m.isfile() and (f := tar.extractfile(m)) is not None
-                }
+        members = _read_sdist(sdist)
         if not members:
             continue
         top, kept = _sdist_members(sorted(members))
-        pkg_info = members.get(f"{top}/PKG-INFO")
-        if pkg_info is None:
+        parsed = _pkg_info(members, top)
+        if parsed is None:
             continue
-        meta = pkg_info.decode("utf-8", "replace")
-        fields = dict(
-            line.split(": ", 1) for line in meta.splitlines() if ": " in line and line[0] != " "
-        )
-        name, version = fields.get("Name", "").strip(), fields.get("Version", "").strip()
-        if not name or not version:
-            continue
+        meta, name, version = parsed
         info = site / f"{name.replace('-', '_')}-{version}.dist-info"
         info.mkdir(parents=True, exist_ok=True)
         (info / "METADATA").write_text(meta, encoding="utf-8")
@@ -168,6 +157,77 @@ def unpack_sdists(sdists: list[Path], site: Path) -> int:
             target.write_bytes(members[member])
             count += 1
         (info / "RECORD").write_text("\n".join(record) + "\n", encoding="utf-8")
+    return count
+
+
+TEST_DIRS = ("tests", "test", "testing")
+
+
+def _read_sdist(sdist: Path) -> dict[str, bytes]:
+    """Every file of a ``.tar.gz`` or ``.zip`` source distribution, by its path in the archive."""
+    if sdist.name.endswith(".zip"):
+        with zipfile.ZipFile(sdist) as z:
+            return {n: z.read(n) for n in z.namelist() if not n.endswith("/")}
+    with tarfile.open(sdist) as tar:
+        return {
+            m.name: f.read()
+            for m in tar.getmembers()
+            if m.isfile() and (f := tar.extractfile(m)) is not None
+        }
+
+
+def _pkg_info(members: dict[str, bytes], top: str) -> tuple[str, str, str] | None:
+    """(PKG-INFO text, Name, Version) of an sdist, or None without a usable PKG-INFO."""
+    raw = members.get(f"{top}/PKG-INFO")
+    if raw is None:
+        return None
+    meta = raw.decode("utf-8", "replace")
+    fields = dict(
+        line.split(": ", 1) for line in meta.splitlines() if ": " in line and line[0] != " "
+    )
+    name, version = fields.get("Name", "").strip(), fields.get("Version", "").strip()
+    return (meta, name, version) if name and version else None
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def add_sdist_tests(sdists: list[Path], site: Path) -> int:
+    """Add the test suites that wheels leave out: the ``.py`` files under an sdist's top-level
+    ``tests``/``test``/``testing`` folder join the distribution of the same name already in
+    ``site`` (written under ``<dist-info stem>.tests/``, listed in its RECORD), so they take its
+    licence and its side of the held-out split. An sdist with no such distribution is skipped.
+    Returns the files added."""
+    installed: dict[str, Path] = {}
+    for info in site.glob("*.dist-info"):
+        meta = (info / "METADATA").read_text(encoding="utf-8", errors="replace")
+        match = re.search(r"^Name: *(.+)$", meta, flags=re.M)
+        if match:
+            installed[_normalized(match.group(1).strip())] = info
+    count = 0
+    for sdist in sdists:
+        members = _read_sdist(sdist)
+        if not members:
+            continue
+        top = sorted(members)[0].split("/", 1)[0]
+        parsed = _pkg_info(members, top)
+        owner = installed.get(_normalized(parsed[1])) if parsed else None
+        if owner is None:
+            continue
+        stem = owner.name.removesuffix(".dist-info") + ".tests"
+        added = []
+        for member, data in sorted(members.items()):
+            parts = member.split("/")
+            if len(parts) >= 3 and parts[1] in TEST_DIRS and member.endswith(".py"):
+                rel = "/".join([stem, *parts[1:]])
+                (site / rel).parent.mkdir(parents=True, exist_ok=True)
+                (site / rel).write_bytes(data)
+                added.append(f"{rel},,")
+        if added:
+            with open(owner / "RECORD", "a", encoding="utf-8") as fh:
+                fh.write("\n".join(added) + "\n")
+            count += len(added)
     return count
 
 
@@ -251,7 +311,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--part-mib", type=float, default=38.0)
     ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument(
+        "--with-tests",
+        action="store_true",
+        help="also download each wheel's sdist and add its test suite (wheels leave tests out)",
+    )
     args = ap.parse_args(argv)
+    tests_dir = args.wheels / "sdist-tests"
     if not args.skip_download:
         if args.packages is None:
             ap.error("--packages is required unless --skip-download")
@@ -259,6 +325,10 @@ def main(argv: list[str] | None = None) -> int:
         # No wheel (old pure-Python packages often have none): the source distribution.
         failed = download_sdists(failed, args.wheels) if failed else []
         print(json.dumps({"download_failed": failed}), flush=True)
+        if args.with_tests:
+            names = read_package_list(args.packages)
+            no_tests = download_sdists([n for n in names if n not in failed], tests_dir)
+            print(json.dumps({"no_sdist_for_tests": no_tests}), flush=True)
     wheels = sorted(args.wheels.glob("*.whl"))
     sdists = sorted([*args.wheels.glob("*.tar.gz"), *args.wheels.glob("*.zip")])
     if not wheels and not sdists:
@@ -267,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     if site.exists():
         shutil.rmtree(site)
     files = unpack_sources(wheels, site) + unpack_sdists(sdists, site)
+    test_sdists = sorted([*tests_dir.glob("*.tar.gz"), *tests_dir.glob("*.zip")])
+    test_files = add_sdist_tests(test_sdists, site) if args.with_tests else 0
     manifest = prune(site, args.work / "corpus", args.workers)
     parts = pack(site, args.out, int(args.part_mib * 2**20))
     (args.out / "py_extra_manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
@@ -275,6 +347,7 @@ def main(argv: list[str] | None = None) -> int:
             {
                 "wheels": len(wheels),
                 "sdists": len(sdists),
+                "test_files": test_files,
                 "unpacked_files": files,
                 "kept": manifest["totals"],
                 "parts": [str(p) for p in parts],

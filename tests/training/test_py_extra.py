@@ -150,3 +150,55 @@ def test_wheels_and_sdists_build_one_tree(tmp_path: Path) -> None:
     kept = {n for n in names if n.endswith("__init__.py")}
     assert kept == {"py_extra/intervals/__init__.py", "py_extra/luhnish/__init__.py"}
     assert "py_extra/luhnish-2.0.dist-info/METADATA" in names
+
+
+TESTS_BODY = textwrap.dedent(
+    '''
+    from intervals import merge_intervals
+
+
+    def test_touching_intervals_merge():
+        """Closed intervals that share an end point become one."""
+        assert merge_intervals([(1, 2), (2, 5)]) == [(1, 5)]
+    '''
+)
+
+
+def test_test_suites_join_their_wheels_distribution(tmp_path: Path) -> None:
+    import io
+
+    from qwen_lsp.training.py_extra import add_sdist_tests, unpack_sources
+
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    _wheel(wheels, "intervals", "MIT", {"intervals/__init__.py": BODY})
+    site = tmp_path / "site"
+    unpack_sources(sorted(wheels.glob("*.whl")), site)
+
+    def sdist(name: str) -> Path:
+        path = tmp_path / f"{name}-1.0.tar.gz"
+        members = {
+            f"{name}-1.0/PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n",
+            f"{name}-1.0/{name}/__init__.py": BODY,
+            f"{name}-1.0/tests/test_{name}.py": TESTS_BODY,
+            f"{name}-1.0/docs/conf.py": "project = 'x'\n",
+        }
+        with tarfile.open(path, "w:gz") as tar:
+            for member, text in members.items():
+                data = text.encode()
+                info = tarfile.TarInfo(member)
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+        return path
+
+    # The suite of a distribution in the tree joins it; one with no distribution there is
+    # skipped (it would have no licence of its own to go by).
+    assert add_sdist_tests([sdist("intervals"), sdist("orphan")], site) == 1
+    (package,) = python_site_packages([site])
+    assert package.name == "intervals" and package.license == "MIT"
+    assert sorted(rel for _, rel in package.files) == [
+        "intervals-1.0.tests/tests/test_intervals.py",
+        "intervals/__init__.py",
+    ]
+    assert (site / "intervals-1.0.tests" / "tests" / "test_intervals.py").read_text() == TESTS_BODY
+    assert not list(site.glob("orphan*"))
