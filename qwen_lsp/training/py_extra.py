@@ -20,7 +20,9 @@ On the GPU machine: ``cat`` the parts into one file and pass it to
 from __future__ import annotations
 
 import argparse
+import csv
 import hashlib
+import io
 import json
 import os
 import re
@@ -223,10 +225,16 @@ def add_sdist_tests(sdists: list[Path], site: Path) -> int:
                 rel = "/".join([stem, *parts[1:]])
                 (site / rel).parent.mkdir(parents=True, exist_ok=True)
                 (site / rel).write_bytes(data)
-                added.append(f"{rel},,")
+                added.append(rel)
         if added:
-            with open(owner / "RECORD", "a", encoding="utf-8") as fh:
-                fh.write("\n".join(added) + "\n")
+            record = owner / "RECORD"
+            text = record.read_text(encoding="utf-8") if record.exists() else ""
+            rows = io.StringIO()
+            # RECORD is CSV: a path with a comma is quoted; and a last line without its newline
+            # must not run into the first added one.
+            csv.writer(rows, lineterminator="\n").writerows([rel, "", ""] for rel in added)
+            joint = "" if not text or text.endswith("\n") else "\n"
+            record.write_text(text + joint + rows.getvalue(), encoding="utf-8")
             count += len(added)
     return count
 

@@ -191,6 +191,9 @@ def test_test_suites_join_their_wheels_distribution(tmp_path: Path) -> None:
                 tar.addfile(info, io.BytesIO(data))
         return path
 
+    # A RECORD whose last line has no newline (seen in real wheels) still reads afterwards.
+    record = site / "intervals-1.0.dist-info" / "RECORD"
+    record.write_text(record.read_text().rstrip("\n"))
     # The suite of a distribution in the tree joins it; one with no distribution there is
     # skipped (it would have no licence of its own to go by).
     assert add_sdist_tests([sdist("intervals"), sdist("orphan")], site) == 1
