@@ -21,17 +21,19 @@ import argparse
 import gzip
 import json
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 from qwen_lsp.training.corpus import (
     build_corpus,
     find_humaneval,
+    npm_packages,
     python_site_packages,
     python_stdlib,
     read_corpus,
 )
-from qwen_lsp.training.gpu_job import bench_heldout_packages
+from qwen_lsp.training.gpu_job import bench_heldout_packages, package_of
 from qwen_lsp.training.humaneval import InfillTask, function_line_tasks
 from qwen_lsp.training.py_extra import download_wheels, unpack_sources
 
@@ -69,6 +71,45 @@ def build_devset(
     return tasks, manifest
 
 
+def build_js_devset(
+    packages: set[str], work: Path, n: int = 500, seed: int = 0, install: bool = True
+) -> tuple[list[InfillTask], dict]:
+    """:func:`build_devset` for JavaScript/TypeScript: the npm packages are installed into
+    ``work`` (``npm install --ignore-scripts``: no package code runs), and the lines come from
+    functions documented by a ``/** ... */`` comment."""
+    if install:
+        work.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [
+                "npm",
+                "install",
+                "--ignore-scripts",
+                "--no-audit",
+                "--no-fund",
+                "--no-save",
+                "--prefix",
+                str(work),
+                *sorted(packages),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=1800,
+        )
+    sources = [s for s in npm_packages(work / "node_modules") if s.name in packages]
+    manifest = build_corpus(
+        sources,
+        work / "corpus",
+        "javascript",
+        heldout_packages=[s.name for s in sources],
+        humaneval=False,
+        log=lambda _msg: None,
+    )
+    manifest["download_failed"] = sorted(packages - {s.name for s in sources})
+    records = read_corpus(work / "corpus" / "heldout.jsonl")
+    tasks = function_line_tasks(records, n=n, seed=seed, language="javascript")
+    return tasks, manifest
+
+
 def main(argv: list[str] | None = None) -> int:
     """Download, filter, sample, write the gzip-compressed task file."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -77,22 +118,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=500)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--work", type=Path, default=Path("/tmp/qwen_devset"))
-    ap.add_argument("--skip-download", action="store_true", help="use the wheels already there")
+    ap.add_argument("--skip-download", action="store_true", help="use what is already there")
+    ap.add_argument("--language", choices=["python", "javascript"], default="python")
     args = ap.parse_args(argv)
     packages = bench_heldout_packages(str(args.tasks))
-    tasks, manifest = build_devset(
-        packages,
-        args.work / "wheels",
-        args.work,
-        n=args.n,
-        seed=args.seed,
-        download=not args.skip_download,
-    )
+    if args.language == "javascript":
+        tasks, manifest = build_js_devset(
+            packages, args.work, n=args.n, seed=args.seed, install=not args.skip_download
+        )
+    else:
+        tasks, manifest = build_devset(
+            packages,
+            args.work / "wheels",
+            args.work,
+            n=args.n,
+            seed=args.seed,
+            download=not args.skip_download,
+        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     text = "".join(task.to_json() + "\n" for task in tasks)
     # mtime 0: the same tasks give the same bytes (the file is committed).
     args.out.write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0))
-    used = sorted({t.task_id.split("/", 1)[0] for t in tasks})
+    used = sorted({package_of(t.task_id) for t in tasks})
     print(
         json.dumps(
             {

@@ -140,7 +140,14 @@ def bench_heldout_packages(tasks_file: str | None) -> set[str]:
     path = Path(tasks_file)
     if not path.exists():
         raise SystemExit(f"no line-task file {path} (pass --bench-heldout none to skip)")
-    return {t.task_id.split("/", 1)[0] for t in load_tasks(path)}
+    return {package_of(t.task_id) for t in load_tasks(path)}
+
+
+def package_of(task_id: str) -> str:
+    """The package of a line task's id, ``<package>/<path>#<line>`` (npm's scoped names,
+    ``@scope/name``, take two segments)."""
+    parts = task_id.split("/")
+    return "/".join(parts[:2]) if task_id.startswith("@") else parts[0]
 
 
 def cmd_prepare(args: argparse.Namespace) -> dict[str, Any]:
@@ -263,12 +270,11 @@ def cmd_prepare(args: argparse.Namespace) -> dict[str, Any]:
     tasks = heldout_line_tasks(read_corpus(held), n=40 if args.smoke else 500, language=args.lang)
     save_tasks(tasks, eval_dir / "heldout_lines.jsonl")
     report["heldout_line_tasks"] = len(tasks)
-    if args.lang == "python":
-        # The dev set: lines in documented short functions of the held-out packages.
-        # 1,000 lines: scoring is cheap on the GPU, and 500 leave about 1.5 points of noise.
-        dev = function_line_tasks(read_corpus(held), n=40 if args.smoke else 1000)
-        save_tasks(dev, eval_dir / "heldout_functions.jsonl")
-        report["heldout_function_tasks"] = len(dev)
+    # The dev set: lines in documented short functions of the held-out packages. 1,000 lines:
+    # scoring is cheap on the GPU, and 500 leave about 1.5 points of noise.
+    dev = function_line_tasks(read_corpus(held), n=40 if args.smoke else 1000, language=args.lang)
+    save_tasks(dev, eval_dir / "heldout_functions.jsonl")
+    report["heldout_function_tasks"] = len(dev)
     if he is not None:
         shutil.copyfile(he, eval_dir / "HumanEval.jsonl.gz")
     report["seconds"] = round(time.time() - t0, 1)

@@ -228,7 +228,7 @@ def heldout_line_tasks(
 ) -> list[InfillTask]:
     """Random lines of held-out files: cursor after the indentation, target = the line."""
 
-    def candidates(lines: list[str]) -> list[int]:
+    def candidates(lines: list[str], _path: str) -> list[int]:
         return [i for i, ln in enumerate(lines) if i >= 3 and len(ln.strip()) >= min_line_chars]
 
     return _sample_line_tasks(
@@ -244,25 +244,38 @@ def function_line_tasks(
     max_suffix_chars: int = 1500,
     min_line_chars: int = 6,
     max_per_package: int | None = 25,
+    language: str = "python",
 ) -> list[InfillTask]:
     """Held-out lines of the kind HumanEval asks for, without HumanEval: code lines in the
     bodies of documented short functions (``selection.documented_function_body_lines``: after
     a docstring, 2-40 lines of code), cursor after the indentation. A dev set for choosing
     between builds, since library code as a whole does not move with the test set (the
     held-out loss rose in every annealing stage that improved HumanEval). ``max_per_package``
-    keeps one large package from filling the set."""
+    keeps one large package from filling the set. ``language``: ``python``, or ``javascript``
+    for a JavaScript/TypeScript corpus (each file parsed as its extension says; functions after
+    a ``/** ... */`` comment)."""
+    from qwen_lsp.syntax.languages import default_registry
     from qwen_lsp.training.selection import documented_function_body_lines
 
-    def candidates(lines: list[str]) -> list[int]:
-        body = documented_function_body_lines("\n".join(lines))
+    registry = default_registry()
+
+    def candidates(lines: list[str], path: str) -> list[int]:
+        file_language = "python"
+        if language != "python":
+            found = registry.for_path(path)
+            file_language = found.id if found is not None else language
+        body = documented_function_body_lines("\n".join(lines), file_language)
         return [i for i in body if len(lines[i].strip()) >= min_line_chars]
 
+    # Only files that have such lines share the draw: in JavaScript most held-out files have
+    # none, and a draw over all files would take one line from each of the few that do.
+    having = [r for r in records if candidates(r["text"].split("\n"), r["path"])]
     return _sample_line_tasks(
-        records,
+        having,
         candidates,
         n,
         seed,
-        "python",
+        language,
         max_prefix_chars,
         max_suffix_chars,
         max_per_package,
@@ -271,7 +284,7 @@ def function_line_tasks(
 
 def _sample_line_tasks(
     records: Iterable[dict[str, str]],
-    candidates: Callable[[list[str]], list[int]],
+    candidates: Callable[[list[str], str], list[int]],
     n: int,
     seed: int,
     language: str,
@@ -292,7 +305,7 @@ def _sample_line_tasks(
             continue
         text = r["text"]
         lines = text.split("\n")
-        cands = candidates(lines)
+        cands = candidates(lines, r["path"])
         for i in rng.sample(cands, min(per_file, len(cands))):
             if max_per_package is not None and per_package.get(r["package"], 0) >= max_per_package:
                 break

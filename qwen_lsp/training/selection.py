@@ -68,10 +68,14 @@ def python_function_score(text: str) -> float:
     return good / nonblank
 
 
-def documented_function_body_lines(text: str) -> list[int]:
+def documented_function_body_lines(text: str, language_id: str = "python") -> list[int]:
     """0-based indices of the code lines (not blank, not comments) in the bodies, after the
     docstring, of ``text``'s documented short functions: where a ghost-text model spends its
-    life. Empty when the text does not parse."""
+    life. Empty when the text does not parse. Languages other than Python: functions right
+    after a ``/** ... */`` comment, found by the language's ``documented_functions.scm``
+    query (:func:`doc_comment_body_lines`)."""
+    if language_id != "python":
+        return doc_comment_body_lines(text, language_id)
     tree = _parse(text)
     if tree is None:
         return []
@@ -91,3 +95,34 @@ def score_texts(texts: Sequence[str], workers: int | None = None) -> list[float]
         return [python_function_score(t) for t in texts]
     with ProcessPoolExecutor(workers) as pool:
         return list(pool.map(python_function_score, texts, chunksize=64))
+
+
+def doc_comment_body_lines(text: str, language_id: str) -> list[int]:
+    """:func:`documented_function_body_lines` for a language whose functions are documented by
+    a ``/** ... */`` comment before them (JavaScript, TypeScript): the lines inside the braces
+    of each such function with 2-40 lines of code. Empty for a language without the query."""
+    import tree_sitter as ts
+
+    from qwen_lsp.syntax.languages import default_registry
+
+    language = default_registry().by_id(language_id)
+    query = language.query("documented_functions") if language is not None else None
+    if language is None or query is None:
+        return []
+    tree = language.parser().parse(text.encode("utf-8"))
+    lines = text.split("\n")
+    chosen: set[int] = set()
+    for _pattern, captures in ts.QueryCursor(query).matches(tree.root_node):
+        doc, body = captures["doc"][0], captures["body"][0]
+        if not (doc.text or b"").startswith(b"/**"):
+            continue
+        inside = range(body.start_point[0] + 1, body.end_point[0])
+        code = [i for i in inside if _is_code(lines[i])]
+        if MIN_BODY_LINES <= len(code) <= MAX_BODY_LINES:
+            chosen.update(code)
+    return sorted(chosen)
+
+
+def _is_code(line: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith(("//", "/*", "*"))

@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 from qwen_lsp.training.devset import build_devset
-from qwen_lsp.training.gpu_job import REPO, bench_heldout_packages
+from qwen_lsp.training.gpu_job import REPO, bench_heldout_packages, package_of
 from qwen_lsp.training.humaneval import function_line_tasks, load_tasks
 from qwen_lsp.training.selection import documented_function_body_lines
 
@@ -111,3 +111,79 @@ def test_the_committed_dev_set_holds_only_held_out_packages() -> None:
     assert set(packages) <= held_out
     assert max(packages.count(p) for p in set(packages)) <= 25
     assert all(t.target and not t.prefix.rsplit("\n", 1)[-1].strip() for t in tasks)
+
+
+JS_SOURCE = textwrap.dedent(
+    """
+    /** Sum of two numbers. */
+    function add(a, b) {
+      const total = a + b;
+      return total;
+    }
+
+    // A line comment is not documentation.
+    function undocumented(a) {
+      a += 1;
+      return a;
+    }
+
+    class Box {
+      /** Volume for a depth. */
+      volume(depth) {
+        // comments are not targets
+        if (depth < 0) throw new Error('negative depth');
+        return this.size * this.size * depth;
+      }
+    }
+
+    /** Next integer. */
+    export const increment = (n) => {
+      const next = n + 1;
+      return next;
+    };
+    """
+).lstrip()
+JS_BODY_LINES = {
+    "const total = a + b;",
+    "return total;",
+    "if (depth < 0) throw new Error('negative depth');",
+    "return this.size * this.size * depth;",
+    "const next = n + 1;",
+    "return next;",
+}
+TS_SOURCE = "/** Doubled. */\nexport function double(x: number): number {\n  const y = x * 2;\n  return y;\n}\n"
+
+
+def test_js_and_ts_body_lines_are_those_after_a_doc_comment() -> None:
+    lines = JS_SOURCE.split("\n")
+    picked = {lines[i].strip() for i in documented_function_body_lines(JS_SOURCE, "javascript")}
+    assert picked == JS_BODY_LINES
+    ts_lines = TS_SOURCE.split("\n")
+    ts_picked = documented_function_body_lines(TS_SOURCE, "typescript")
+    assert {ts_lines[i].strip() for i in ts_picked} == {"const y = x * 2;", "return y;"}
+    long_body = "/** Long. */\nfunction f(x) {\n" + "  x += 1;\n" * 45 + "  return x;\n}\n"
+    assert documented_function_body_lines(long_body, "javascript") == []
+    assert documented_function_body_lines(JS_SOURCE, "no-such-language") == []
+
+
+def test_js_function_line_tasks_parse_each_file_by_its_extension() -> None:
+    records = [
+        {"package": "@scope/shapes", "path": "lib/shapes.js", "text": JS_SOURCE + "\n" * 5},
+        {"package": "typed", "path": "src/double.ts", "text": TS_SOURCE + "\n" * 8},
+    ]
+    tasks = function_line_tasks(records, n=50, language="javascript")
+    assert {t.target for t in tasks} <= JS_BODY_LINES | {"const y = x * 2;", "return y;"}
+    # The .ts file parsed as TypeScript gave lines too, not only the .js one.
+    assert {t.path for t in tasks} == {"lib/shapes.js", "src/double.ts"}
+    assert all(t.language == "javascript" for t in tasks)
+
+
+def test_the_committed_javascript_dev_set_holds_only_held_out_packages() -> None:
+    tasks = load_tasks(REPO / "bench" / "data" / "dev_javascript_functions.jsonl.gz")
+    held_out = bench_heldout_packages(str(REPO / "bench" / "data" / "heldout_javascript.jsonl.gz"))
+    packages = [package_of(t.task_id) for t in tasks]
+    # 291: every such line the 25-per-package cap leaves in the 71 held-out npm packages.
+    assert len(tasks) == 291 and len({t.task_id for t in tasks}) == 291
+    assert set(packages) <= held_out and len(set(packages)) == 37
+    assert max(packages.count(p) for p in set(packages)) <= 25
+    assert all(t.language == "javascript" and t.target for t in tasks)

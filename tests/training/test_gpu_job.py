@@ -307,5 +307,9 @@ def test_the_committed_benchs_packages_stay_held_out(tmp_path: Path) -> None:
     save_tasks([InfillTask("pkg-a/x.py#3", "p", "s", "t", "x.py")], plain)
     assert bench_heldout_packages(str(plain)) == {"pkg-a"}
     assert bench_heldout_packages("none") == set()
+    # npm's scoped names are one package.
+    scoped = tmp_path / "scoped.jsonl"
+    save_tasks([InfillTask("@scope/lib/index.js#9", "p", "s", "t", "index.js")], scoped)
+    assert bench_heldout_packages(str(scoped)) == {"@scope/lib"}
     with pytest.raises(SystemExit, match="no line-task file"):
         bench_heldout_packages(str(tmp_path / "missing.jsonl.gz"))
