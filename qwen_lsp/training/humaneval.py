@@ -254,14 +254,19 @@ def function_line_tasks(
     keeps one large package from filling the set. ``language``: ``python``, or ``javascript``
     for a JavaScript/TypeScript corpus (each file parsed as its extension says; functions after
     a ``/** ... */`` comment)."""
-    from qwen_lsp.syntax.languages import default_registry
     from qwen_lsp.training.selection import documented_function_body_lines
 
-    registry = default_registry()
+    registry = None
+    if language != "python":
+        # The syntax layer (tree-sitter grammars) only for other languages: the GPU machine's
+        # copy of this package has no syntax layer, and Python needs none (``ast``).
+        from qwen_lsp.syntax.languages import default_registry
+
+        registry = default_registry()
 
     def candidates(lines: list[str], path: str) -> list[int]:
         file_language = "python"
-        if language != "python":
+        if registry is not None:
             found = registry.for_path(path)
             file_language = found.id if found is not None else language
         body = documented_function_body_lines("\n".join(lines), file_language)
