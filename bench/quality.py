@@ -20,7 +20,6 @@ Usage: ``python bench/quality.py --module qwen_lsp/models/python [--module REF] 
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import sys
@@ -36,6 +35,7 @@ from qwen_lsp.training.humaneval import (
     evaluate_humaneval,
     evaluate_line_completion,
     humaneval_line_tasks,
+    load_tasks,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -97,8 +97,7 @@ def heldout_tasks(language: str, limit: int | None, kind: str = "heldout") -> li
     path = DATA / f"{name}.jsonl.gz"
     if kind != "heldout" and not path.exists():
         return []
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        tasks = [InfillTask.from_json(line) for line in fh if line.strip()]
+    tasks = load_tasks(path)
     return tasks[:limit] if limit else tasks
 
 

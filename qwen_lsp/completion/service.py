@@ -106,12 +106,18 @@ class Prepared:
     sent_sha256: str | None = None  # of what was sent to the remote
     remote_ms: float = 0.0
     # First tokens of the local candidates the syntax or name check rejected (see
-    # :meth:`retry`), and whether the last candidate was one of them.
+    # :meth:`retry`), and the check that rejected the last candidate ("syntax" or "names";
+    # empty when the last candidate was not rejected).
     rejected_first: list[int] = field(default_factory=list)
-    last_rejected: bool = False
-    last_rejected_by: str = ""  # "syntax" or "names": which check (for the retry counters)
+    last_rejected_by: str = ""
     # The undefined-name check at this cursor (None: off, or the language has no such rule).
     names: NameCheck | None = None
+
+    @property
+    def last_rejected(self) -> bool:
+        """Whether a check rejected the last candidate (:meth:`CompletionService.retry` may
+        ask again)."""
+        return bool(self.last_rejected_by)
 
 
 @dataclass
@@ -568,8 +574,8 @@ class CompletionService:
         text = postprocess.finish(result.text, prepared.plan, settings.minChars)
         language = prepared.query.snapshot.language
         retried = bool(prepared.rejected_first)
-        prepared.last_rejected = False
-        rejected = False  # a check rejected the whole candidate: retry from another start
+        prepared.last_rejected_by = ""
+        rejected_by = ""  # the check that rejected the whole candidate: retry from another start
         before = prepared.text[: prepared.cursor]
         after = prepared.text[prepared.cursor :]
         if text is not None and settings.syntaxCheck and language is not None:
@@ -591,20 +597,18 @@ class CompletionService:
                 if checked != text:
                     self.stats.truncated_by_syntax += 1
                 text = postprocess.finish(checked, prepared.plan, settings.minChars)
-            rejected = checked is None and text is None
-            if rejected:
-                prepared.last_rejected_by = "syntax"
+            if checked is None and text is None:
+                rejected_by = "syntax"
         if text is not None and prepared.names is not None:
             named = prepared.names.check(text, lambda part: _reshape(prepared, part))
             if named is None:
                 self.stats.rejected_by_names += 1
-                rejected = True
-                prepared.last_rejected_by = "names"
+                rejected_by = "names"
             elif named != text:
                 self.stats.truncated_by_names += 1
             text = named
-        if rejected and result.tokens and prepared.backend == "local":
-            prepared.last_rejected = True
+        if rejected_by and result.tokens and prepared.backend == "local":
+            prepared.last_rejected_by = rejected_by
             prepared.rejected_first.append(result.tokens[0])
         timings = {
             "context": prepared.context_ms,
@@ -664,10 +668,11 @@ class CompletionService:
         check or ``completion.syntaxRetries`` are used up. The prompt's KV state is still
         cached, so a retry costs about one decode."""
         limit = prepared.query.settings.completion.syntaxRetries
-        if not prepared.last_rejected or len(prepared.rejected_first) > limit:
+        rejected_by = prepared.last_rejected_by
+        if not rejected_by or len(prepared.rejected_first) > limit:
             return None
-        prepared.last_rejected = False
-        if prepared.last_rejected_by == "names":
+        prepared.last_rejected_by = ""
+        if rejected_by == "names":
             self.stats.name_retries += 1
         else:
             self.stats.syntax_retries += 1

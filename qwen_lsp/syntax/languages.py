@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import re
 import sys
 import threading
 from collections.abc import Iterator
@@ -33,6 +34,31 @@ log = logging.getLogger(__name__)
 
 class LanguageError(Exception):
     """A language folder or grammar wheel is missing or broken."""
+
+
+_INHERITS = re.compile(r"^;+\s*inherits:\s*(.+)$")
+
+
+def query_source(folder: Path, name: str) -> str | None:
+    """The text of ``<folder>/<name>.scm``, or None without one. A first line
+    ``; inherits: a, b`` (nvim-treesitter's modeline) puts the same query of the sibling
+    language folders ``a`` and ``b`` first: TypeScript and TSX share JavaScript's patterns
+    instead of holding copies of them."""
+    path = folder / f"{name}.scm"
+    if not path.is_file():
+        return None
+    text = path.read_text(encoding="utf-8")
+    first = text.split("\n", 1)[0]
+    match = _INHERITS.match(first)
+    if match is None:
+        return text
+    parts = []
+    for parent in (x.strip() for x in match.group(1).split(",")):
+        inherited = query_source(folder.parent / parent, name)
+        if inherited is None:
+            raise LanguageError(f"{path}: inherits {parent}, which has no {name}.scm")
+        parts.append(inherited)
+    return "\n".join([*parts, text])
 
 
 def grammars_root() -> Path:
@@ -154,12 +180,13 @@ class Language:
         with self._lock:
             if name in self._queries:
                 return self._queries[name]
-            path = self.spec.folder / f"{name}.scm"
+            source = query_source(self.spec.folder, name)
             query: ts.Query | None = None
-            if path.is_file():
+            if source is not None:
                 try:
-                    query = ts.Query(self.ts_language, path.read_text(encoding="utf-8"))
+                    query = ts.Query(self.ts_language, source)
                 except Exception as exc:  # tree-sitter raises QueryError and others
+                    path = self.spec.folder / f"{name}.scm"
                     raise LanguageError(f"{path}: {exc}") from exc
             self._queries[name] = query
             return query
@@ -170,10 +197,9 @@ class Language:
         with self._lock:
             if "tags#definitions" in self._queries:
                 return self._queries["tags#definitions"]
-            path = self.spec.folder / "tags.scm"
+            source = query_source(self.spec.folder, "tags")
             query: ts.Query | None = None
-            if path.is_file():
-                source = path.read_text(encoding="utf-8")
+            if source is not None:
                 query = ts.Query(self.ts_language, source)
                 encoded = source.encode("utf-8")
                 for i in range(query.pattern_count):

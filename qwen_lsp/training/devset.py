@@ -26,6 +26,7 @@ import sys
 from pathlib import Path
 
 from qwen_lsp.training.corpus import (
+    PackageSource,
     build_corpus,
     find_humaneval,
     npm_packages,
@@ -33,8 +34,12 @@ from qwen_lsp.training.corpus import (
     python_stdlib,
     read_corpus,
 )
-from qwen_lsp.training.gpu_job import bench_heldout_packages, package_of
-from qwen_lsp.training.humaneval import InfillTask, function_line_tasks
+from qwen_lsp.training.humaneval import (
+    InfillTask,
+    bench_heldout_packages,
+    function_line_tasks,
+    package_of,
+)
 from qwen_lsp.training.py_extra import download_wheels, unpack_sources
 
 STDLIB_PREFIX = "stdlib-"
@@ -58,16 +63,8 @@ def build_devset(
     unpack_sources(sorted(wheels.glob("*.whl")), site)
     sources = python_site_packages([site])
     sources += [s for s in python_stdlib() if s.name in packages]
-    manifest = build_corpus(
-        sources,
-        work / "corpus",
-        "python",
-        heldout_packages=[s.name for s in sources],
-        humaneval=find_humaneval() or False,
-        log=lambda _msg: None,
-    )
+    tasks, manifest = _function_tasks(sources, work, "python", n, seed)
     manifest["download_failed"] = failed
-    tasks = function_line_tasks(read_corpus(work / "corpus" / "heldout.jsonl"), n=n, seed=seed)
     return tasks, manifest
 
 
@@ -96,18 +93,27 @@ def build_js_devset(
             timeout=1800,
         )
     sources = [s for s in npm_packages(work / "node_modules") if s.name in packages]
+    tasks, manifest = _function_tasks(sources, work, "javascript", n, seed)
+    manifest["download_failed"] = sorted(packages - {s.name for s in sources})
+    return tasks, manifest
+
+
+def _function_tasks(
+    sources: list[PackageSource], work: Path, language: str, n: int, seed: int
+) -> tuple[list[InfillTask], dict]:
+    """The corpus builder's filters over ``sources``, all of them held out, then the lines of
+    their documented short functions."""
     manifest = build_corpus(
         sources,
         work / "corpus",
-        "javascript",
+        language,
         heldout_packages=[s.name for s in sources],
-        humaneval=False,
+        # The HumanEval check is Python's (the GPU job's JavaScript corpus skips it too).
+        humaneval=(find_humaneval() or False) if language == "python" else False,
         log=lambda _msg: None,
     )
-    manifest["download_failed"] = sorted(packages - {s.name for s in sources})
     records = read_corpus(work / "corpus" / "heldout.jsonl")
-    tasks = function_line_tasks(records, n=n, seed=seed, language="javascript")
-    return tasks, manifest
+    return function_line_tasks(records, n=n, seed=seed, language=language), manifest
 
 
 def main(argv: list[str] | None = None) -> int:

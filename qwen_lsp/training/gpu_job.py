@@ -129,27 +129,6 @@ SMOKE_STDLIB = [
 
 
 # -- prepare -----------------------------------------------------------------------------------
-def bench_heldout_packages(tasks_file: str | None) -> set[str]:
-    """Packages of a line-task file (``<package>/<path>#<line>`` ids): a corpus built from
-    other sources must still hold them out, or the committed benchmark would measure lines the
-    model trained on. An empty set for ``none``; a named file that is missing is an error."""
-    if not tasks_file or tasks_file == "none":
-        return set()
-    from qwen_lsp.training.humaneval import load_tasks
-
-    path = Path(tasks_file)
-    if not path.exists():
-        raise SystemExit(f"no line-task file {path} (pass --bench-heldout none to skip)")
-    return {package_of(t.task_id) for t in load_tasks(path)}
-
-
-def package_of(task_id: str) -> str:
-    """The package of a line task's id, ``<package>/<path>#<line>`` (npm's scoped names,
-    ``@scope/name``, take two segments)."""
-    parts = task_id.split("/")
-    return "/".join(parts[:2]) if task_id.startswith("@") else parts[0]
-
-
 def cmd_prepare(args: argparse.Namespace) -> dict[str, Any]:
     """Corpus, tokenizer, token files, evaluation tasks."""
     from qwen_lsp.training.corpus import (
@@ -160,7 +139,12 @@ def cmd_prepare(args: argparse.Namespace) -> dict[str, Any]:
         read_corpus,
     )
     from qwen_lsp.training.data import encode_corpus
-    from qwen_lsp.training.humaneval import function_line_tasks, heldout_line_tasks, save_tasks
+    from qwen_lsp.training.humaneval import (
+        bench_heldout_packages,
+        function_line_tasks,
+        heldout_line_tasks,
+        save_tasks,
+    )
     from qwen_lsp.training.tokenizer import load_tokenizer, train_tokenizer
 
     t0 = time.time()

@@ -231,9 +231,8 @@ def heldout_line_tasks(
     def candidates(lines: list[str], _path: str) -> list[int]:
         return [i for i, ln in enumerate(lines) if i >= 3 and len(ln.strip()) >= min_line_chars]
 
-    return _sample_line_tasks(
-        records, candidates, n, seed, language, max_prefix_chars, max_suffix_chars
-    )
+    files = _candidate_lines(records, candidates)
+    return _sample_line_tasks(files, n, seed, language, max_prefix_chars, max_suffix_chars)
 
 
 def function_line_tasks(
@@ -274,10 +273,9 @@ def function_line_tasks(
 
     # Only files that have such lines share the draw: in JavaScript most held-out files have
     # none, and a draw over all files would take one line from each of the few that do.
-    having = [r for r in records if candidates(r["text"].split("\n"), r["path"])]
+    having = [file for file in _candidate_lines(records, candidates) if file[2]]
     return _sample_line_tasks(
         having,
-        candidates,
         n,
         seed,
         language,
@@ -287,9 +285,24 @@ def function_line_tasks(
     )
 
 
+CandidateFile = tuple[dict[str, str], list[str], list[int]]
+
+
+def _candidate_lines(
+    records: Iterable[dict[str, str]], candidates: Callable[[list[str], str], list[int]]
+) -> list[CandidateFile]:
+    """Each record of 11 lines or more, with its lines and the indices ``candidates`` offers
+    (parsed once: the draw reads them again)."""
+    files = []
+    for r in records:
+        if r["text"].count("\n") >= 10:
+            lines = r["text"].split("\n")
+            files.append((r, lines, candidates(lines, r["path"])))
+    return files
+
+
 def _sample_line_tasks(
-    records: Iterable[dict[str, str]],
-    candidates: Callable[[list[str], str], list[int]],
+    files: list[CandidateFile],
     n: int,
     seed: int,
     language: str,
@@ -297,20 +310,17 @@ def _sample_line_tasks(
     max_suffix_chars: int,
     max_per_package: int | None = None,
 ) -> list[InfillTask]:
-    """Up to ``n`` line tasks, a few per file over shuffled files, from the line indices
-    ``candidates`` offers in each file (at most ``max_per_package`` from one package)."""
+    """Up to ``n`` line tasks, a few per file over shuffled files, from each file's candidate
+    lines (at most ``max_per_package`` from one package)."""
     rng = random.Random(seed)
-    recs = [r for r in records if r["text"].count("\n") >= 10]
-    rng.shuffle(recs)
+    files = list(files)
+    rng.shuffle(files)
     tasks: list[InfillTask] = []
-    per_file = max(1, n // max(1, len(recs)) + 1)
+    per_file = max(1, n // max(1, len(files)) + 1)
     per_package: dict[str, int] = {}
-    for r in recs:
+    for r, lines, cands in files:
         if max_per_package is not None and per_package.get(r["package"], 0) >= max_per_package:
             continue
-        text = r["text"]
-        lines = text.split("\n")
-        cands = candidates(lines, r["path"])
         for i in rng.sample(cands, min(per_file, len(cands))):
             if max_per_package is not None and per_package.get(r["package"], 0) >= max_per_package:
                 break
@@ -615,3 +625,22 @@ def load_tasks(path: str | Path) -> list[InfillTask]:
     else:
         text = path.read_text(encoding="utf-8")
     return [InfillTask.from_json(x) for x in text.splitlines() if x.strip()]
+
+
+def bench_heldout_packages(tasks_file: str | None) -> set[str]:
+    """Packages of a line-task file (``<package>/<path>#<line>`` ids): a corpus built from
+    other sources must still hold them out, or the committed benchmark would measure lines the
+    model trained on. An empty set for ``none``; a named file that is missing is an error."""
+    if not tasks_file or tasks_file == "none":
+        return set()
+    path = Path(tasks_file)
+    if not path.exists():
+        raise SystemExit(f"no line-task file {path} (pass --bench-heldout none to skip)")
+    return {package_of(t.task_id) for t in load_tasks(path)}
+
+
+def package_of(task_id: str) -> str:
+    """The package of a line task's id, ``<package>/<path>#<line>`` (npm's scoped names,
+    ``@scope/name``, take two segments)."""
+    parts = task_id.split("/")
+    return "/".join(parts[:2]) if task_id.startswith("@") else parts[0]

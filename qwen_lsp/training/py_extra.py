@@ -102,21 +102,71 @@ def download_sdists(names: list[str], dest: Path, jobs: int = 8) -> list[str]:
         return [n for n in pool.map(one, names) if n]
 
 
-def _sdist_members(names: list[str]) -> tuple[str, dict[str, str]]:
-    """The sdist's top folder, and its kept members: ``.py`` files of the package folders
-    (``src/`` layout flattened; top-level scripts and test/doc folders left out) and the licence
-    files, by their path in the tree to write."""
-    top = names[0].split("/", 1)[0]
-    kept: dict[str, str] = {}
+def _read_sdist(sdist: Path) -> tuple[str, dict[str, bytes]]:
+    """The top folder of a ``.tar.gz`` or ``.zip`` source distribution and every file in it,
+    by its path in the archive (no top folder for an empty archive)."""
+    if sdist.name.endswith(".zip"):
+        with zipfile.ZipFile(sdist) as z:
+            members = {n: z.read(n) for n in z.namelist() if not n.endswith("/")}
+    else:
+        with tarfile.open(sdist) as tar:
+            members = {
+                m.name: f.read()
+                for m in tar.getmembers()
+                if m.isfile() and (f := tar.extractfile(m)) is not None
+            }
+    top = min(members).split("/", 1)[0] if members else ""
+    return top, members
+
+
+def _metadata_fields(text: str) -> dict[str, str]:
+    """The header fields of a METADATA or PKG-INFO text (first value of each)."""
+    fields: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            break  # the description follows
+        if ": " in line and line[0] not in " \t":
+            key, value = line.split(": ", 1)
+            fields.setdefault(key, value.strip())
+    return fields
+
+
+def _pkg_info(members: dict[str, bytes], top: str) -> tuple[str, str, str] | None:
+    """(PKG-INFO text, Name, Version) of an sdist, or None without a usable PKG-INFO."""
+    raw = members.get(f"{top}/PKG-INFO")
+    if raw is None:
+        return None
+    meta = raw.decode("utf-8", "replace")
+    fields = _metadata_fields(meta)
+    name, version = fields.get("Name", ""), fields.get("Version", "")
+    return (meta, name, version) if name and version else None
+
+
+def _record_rows(paths: list[str]) -> str:
+    """RECORD lines (CSV: a path with a comma is quoted) for ``paths``, without hashes."""
+    rows = io.StringIO()
+    csv.writer(rows, lineterminator="\n").writerows([path, "", ""] for path in paths)
+    return rows.getvalue()
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _sdist_layout(top: str, names: list[str]) -> tuple[dict[str, str], list[str]]:
+    """The kept members of an sdist: its package ``.py`` files by their path in the tree to
+    write (``src/`` layout flattened; top-level scripts and test/doc folders left out), and its
+    top-level licence files."""
+    sources: dict[str, str] = {}
+    licences: list[str] = []
     for name in names:
         parts = name.split("/")
-        if len(parts) < 2 or parts[0] != top or name.endswith("/"):
+        if len(parts) < 2 or parts[0] != top:
             continue
         rest = parts[1:]
         if len(rest) == 1:
-            upper = rest[0].upper()
-            if "LICEN" in upper or "COPYING" in upper:
-                kept[name] = "LICENSES/" + rest[0]
+            if any(mark in rest[0].upper() for mark in ("LICEN", "COPYING")):
+                licences.append(name)
             continue
         if rest[0] == "src":
             rest = rest[1:]
@@ -125,8 +175,8 @@ def _sdist_members(names: list[str]) -> tuple[str, dict[str, str]]:
             and rest[0].lower() not in SDIST_SKIPPED_DIRS
             and rest[-1].endswith(".py")
         ):
-            kept[name] = "/".join(rest)
-    return top, kept
+            sources[name] = "/".join(rest)
+    return sources, licences
 
 
 def unpack_sdists(sdists: list[Path], site: Path) -> int:
@@ -136,10 +186,7 @@ def unpack_sdists(sdists: list[Path], site: Path) -> int:
     :func:`~qwen_lsp.training.corpus.python_site_packages` reads. Returns the files written."""
     count = 0
     for sdist in sdists:
-        members = _read_sdist(sdist)
-        if not members:
-            continue
-        top, kept = _sdist_members(sorted(members))
+        top, members = _read_sdist(sdist)
         parsed = _pkg_info(members, top)
         if parsed is None:
             continue
@@ -147,52 +194,19 @@ def unpack_sdists(sdists: list[Path], site: Path) -> int:
         info = site / f"{name.replace('-', '_')}-{version}.dist-info"
         info.mkdir(parents=True, exist_ok=True)
         (info / "METADATA").write_text(meta, encoding="utf-8")
-        record = [f"{info.name}/METADATA,,", f"{info.name}/RECORD,,"]
-        for member, rel in kept.items():
-            if rel.startswith("LICENSES/"):
-                target = info / rel.split("/", 1)[1]
-                record.append(f"{info.name}/{target.name},,")
-            else:
-                target = site / rel
-                record.append(f"{rel},,")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(members[member])
+        sources, licences = _sdist_layout(top, sorted(members))
+        written = [f"{info.name}/METADATA", f"{info.name}/RECORD"]
+        targets = {m: f"{info.name}/{m.rsplit('/', 1)[1]}" for m in licences} | sources
+        for member, rel in targets.items():
+            (site / rel).parent.mkdir(parents=True, exist_ok=True)
+            (site / rel).write_bytes(members[member])
+            written.append(rel)
             count += 1
-        (info / "RECORD").write_text("\n".join(record) + "\n", encoding="utf-8")
+        (info / "RECORD").write_text(_record_rows(written), encoding="utf-8")
     return count
 
 
 TEST_DIRS = ("tests", "test", "testing")
-
-
-def _read_sdist(sdist: Path) -> dict[str, bytes]:
-    """Every file of a ``.tar.gz`` or ``.zip`` source distribution, by its path in the archive."""
-    if sdist.name.endswith(".zip"):
-        with zipfile.ZipFile(sdist) as z:
-            return {n: z.read(n) for n in z.namelist() if not n.endswith("/")}
-    with tarfile.open(sdist) as tar:
-        return {
-            m.name: f.read()
-            for m in tar.getmembers()
-            if m.isfile() and (f := tar.extractfile(m)) is not None
-        }
-
-
-def _pkg_info(members: dict[str, bytes], top: str) -> tuple[str, str, str] | None:
-    """(PKG-INFO text, Name, Version) of an sdist, or None without a usable PKG-INFO."""
-    raw = members.get(f"{top}/PKG-INFO")
-    if raw is None:
-        return None
-    meta = raw.decode("utf-8", "replace")
-    fields = dict(
-        line.split(": ", 1) for line in meta.splitlines() if ": " in line and line[0] != " "
-    )
-    name, version = fields.get("Name", "").strip(), fields.get("Version", "").strip()
-    return (meta, name, version) if name and version else None
-
-
-def _normalized(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def add_sdist_tests(sdists: list[Path], site: Path) -> int:
@@ -204,15 +218,11 @@ def add_sdist_tests(sdists: list[Path], site: Path) -> int:
     installed: dict[str, Path] = {}
     for info in site.glob("*.dist-info"):
         meta = (info / "METADATA").read_text(encoding="utf-8", errors="replace")
-        match = re.search(r"^Name: *(.+)$", meta, flags=re.M)
-        if match:
-            installed[_normalized(match.group(1).strip())] = info
+        if name := _metadata_fields(meta).get("Name"):
+            installed[_normalized(name)] = info
     count = 0
     for sdist in sdists:
-        members = _read_sdist(sdist)
-        if not members:
-            continue
-        top = sorted(members)[0].split("/", 1)[0]
+        top, members = _read_sdist(sdist)
         parsed = _pkg_info(members, top)
         owner = installed.get(_normalized(parsed[1])) if parsed else None
         if owner is None:
@@ -229,12 +239,9 @@ def add_sdist_tests(sdists: list[Path], site: Path) -> int:
         if added:
             record = owner / "RECORD"
             text = record.read_text(encoding="utf-8") if record.exists() else ""
-            rows = io.StringIO()
-            # RECORD is CSV: a path with a comma is quoted; and a last line without its newline
-            # must not run into the first added one.
-            csv.writer(rows, lineterminator="\n").writerows([rel, "", ""] for rel in added)
+            # A last line without its newline must not run into the first added one.
             joint = "" if not text or text.endswith("\n") else "\n"
-            record.write_text(text + joint + rows.getvalue(), encoding="utf-8")
+            record.write_text(text + joint + _record_rows(added), encoding="utf-8")
             count += len(added)
     return count
 
@@ -329,13 +336,14 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_download:
         if args.packages is None:
             ap.error("--packages is required unless --skip-download")
-        failed = download_wheels(read_package_list(args.packages), args.wheels)
+        names = read_package_list(args.packages)
+        no_wheel = download_wheels(names, args.wheels)
         # No wheel (old pure-Python packages often have none): the source distribution.
-        failed = download_sdists(failed, args.wheels) if failed else []
+        failed = download_sdists(no_wheel, args.wheels) if no_wheel else []
         print(json.dumps({"download_failed": failed}), flush=True)
         if args.with_tests:
-            names = read_package_list(args.packages)
-            no_tests = download_sdists([n for n in names if n not in failed], tests_dir)
+            # The sdists fetched above carry their tests already.
+            no_tests = download_sdists([n for n in names if n not in no_wheel], tests_dir)
             print(json.dumps({"no_sdist_for_tests": no_tests}), flush=True)
     wheels = sorted(args.wheels.glob("*.whl"))
     sdists = sorted([*args.wheels.glob("*.tar.gz"), *args.wheels.glob("*.zip")])
@@ -345,8 +353,10 @@ def main(argv: list[str] | None = None) -> int:
     if site.exists():
         shutil.rmtree(site)
     files = unpack_sources(wheels, site) + unpack_sdists(sdists, site)
-    test_sdists = sorted([*tests_dir.glob("*.tar.gz"), *tests_dir.glob("*.zip")])
-    test_files = add_sdist_tests(test_sdists, site) if args.with_tests else 0
+    test_files = 0
+    if args.with_tests:
+        test_sdists = sorted([*tests_dir.glob("*.tar.gz"), *tests_dir.glob("*.zip")])
+        test_files = add_sdist_tests([*test_sdists, *sdists], site)
     manifest = prune(site, args.work / "corpus", args.workers)
     parts = pack(site, args.out, int(args.part_mib * 2**20))
     (args.out / "py_extra_manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")

@@ -7,8 +7,13 @@ import zipfile
 from pathlib import Path
 
 from qwen_lsp.training.devset import build_devset
-from qwen_lsp.training.gpu_job import REPO, bench_heldout_packages, package_of
-from qwen_lsp.training.humaneval import function_line_tasks, load_tasks
+from qwen_lsp.training.gpu_job import REPO
+from qwen_lsp.training.humaneval import (
+    bench_heldout_packages,
+    function_line_tasks,
+    load_tasks,
+    package_of,
+)
 from qwen_lsp.training.selection import documented_function_body_lines
 
 SOURCE = textwrap.dedent(

@@ -297,8 +297,8 @@ def test_pack_weights_takes_a_second_stage_folder(tmp_path: Path) -> None:
 
 
 def test_the_committed_benchs_packages_stay_held_out(tmp_path: Path) -> None:
-    from qwen_lsp.training.gpu_job import REPO, bench_heldout_packages
-    from qwen_lsp.training.humaneval import InfillTask, save_tasks
+    from qwen_lsp.training.gpu_job import REPO
+    from qwen_lsp.training.humaneval import InfillTask, bench_heldout_packages, save_tasks
 
     committed = bench_heldout_packages(str(REPO / "bench" / "data" / "heldout_python.jsonl.gz"))
     # The committed file's 500 lines come from 42 held-out packages, Flask and parso among them.

@@ -92,10 +92,21 @@ def test_wheels_become_a_pruned_tree_in_parts(tmp_path: Path) -> None:
     assert sources["intervals"].permissive and sources["intervals"].version == "1.0"
 
 
-def _sdist(folder: Path, name: str, licence_line: str, body: str = BODY) -> Path:
-    """A source distribution as PyPI serves one: ``src/`` layout, tests, setup.py, LICENSE."""
+def _tar_gz(path: Path, members: dict[str, str]) -> Path:
+    """A ``.tar.gz`` archive of ``members`` (path in the archive -> text)."""
     import io
 
+    with tarfile.open(path, "w:gz") as tar:
+        for member, text in members.items():
+            data = text.encode()
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def _sdist(folder: Path, name: str, licence_line: str, body: str = BODY) -> Path:
+    """A source distribution as PyPI serves one: ``src/`` layout, tests, setup.py, LICENSE."""
     top = f"{name}-2.0"
     members = {
         f"{top}/PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: 2.0\n{licence_line}\n",
@@ -104,14 +115,7 @@ def _sdist(folder: Path, name: str, licence_line: str, body: str = BODY) -> Path
         f"{top}/src/{name}/__init__.py": body,
         f"{top}/tests/test_{name}.py": "def test_it():\n    assert True\n",
     }
-    path = folder / f"{top}.tar.gz"
-    with tarfile.open(path, "w:gz") as tar:
-        for member, text in members.items():
-            data = text.encode()
-            info = tarfile.TarInfo(member)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return path
+    return _tar_gz(folder / f"{top}.tar.gz", members)
 
 
 def test_an_sdist_is_laid_out_as_an_installed_distribution(tmp_path: Path) -> None:
@@ -165,8 +169,6 @@ TESTS_BODY = textwrap.dedent(
 
 
 def test_test_suites_join_their_wheels_distribution(tmp_path: Path) -> None:
-    import io
-
     from qwen_lsp.training.py_extra import add_sdist_tests, unpack_sources
 
     wheels = tmp_path / "wheels"
@@ -176,20 +178,13 @@ def test_test_suites_join_their_wheels_distribution(tmp_path: Path) -> None:
     unpack_sources(sorted(wheels.glob("*.whl")), site)
 
     def sdist(name: str) -> Path:
-        path = tmp_path / f"{name}-1.0.tar.gz"
         members = {
             f"{name}-1.0/PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n",
             f"{name}-1.0/{name}/__init__.py": BODY,
             f"{name}-1.0/tests/test_{name}.py": TESTS_BODY,
             f"{name}-1.0/docs/conf.py": "project = 'x'\n",
         }
-        with tarfile.open(path, "w:gz") as tar:
-            for member, text in members.items():
-                data = text.encode()
-                info = tarfile.TarInfo(member)
-                info.size = len(data)
-                tar.addfile(info, io.BytesIO(data))
-        return path
+        return _tar_gz(tmp_path / f"{name}-1.0.tar.gz", members)
 
     # A RECORD whose last line has no newline (seen in real wheels) still reads afterwards.
     record = site / "intervals-1.0.dist-info" / "RECORD"
