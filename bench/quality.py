@@ -146,8 +146,11 @@ def run(args: argparse.Namespace) -> dict:
                     # Rejected by the name check (a name nothing binds); retried the same way.
                     "rejected_by_names": service_stats.rejected_by_names,
                     "truncated_by_names": service_stats.truncated_by_names,
+                    # Rejected because its first line is the line below the cursor.
+                    "rejected_as_repeat": service_stats.rejected_as_repeat,
                     "retries": service_stats.syntax_retries,
                     "name_retries": service_stats.name_retries,
+                    "repeat_retries": service_stats.repeat_retries,
                     "rescued_by_retry": service_stats.rescued_by_retry,
                 }
             finally:

@@ -98,8 +98,9 @@ class CompletionSettings:
     )
     syntaxRetries: int = setting(
         2,
-        "When the syntax or name check rejects a suggestion, decode again this many times "
-        "from the model's next most likely first token (0: no retries).",
+        "When the syntax check, the name check or the repeat check (a first line that is the "
+        "line below the cursor) rejects a suggestion, decode again this many times from the "
+        "model's next most likely first token (0: no retries).",
         minimum=0,
         maximum=8,
     )

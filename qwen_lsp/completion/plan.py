@@ -4,7 +4,8 @@ Single-line when the cursor is mid-line or the syntax says so; multi-line at an 
 opens or continues a block (decided from the previous line and the tree-sitter node at the
 cursor). Multi-line suggestions stop at the end of the block (a line indented less than the
 block, or a closing bracket at the block's level), at a line that repeats the code after the
-cursor, or after ``max_lines``.
+cursor, or after ``max_lines``. A suggestion whose *first* line repeats that code is not cut
+but rejected (:func:`Plan.repeats_next_line`; the service then asks the model again).
 """
 
 from __future__ import annotations
@@ -37,6 +38,17 @@ class Plan:
     rest_of_line: str  # text after the cursor on its line
     next_line: str  # the first non-blank line after the cursor's line, stripped
     max_lines: int = 12
+    line_before: str = ""  # the cursor's line up to the cursor
+
+    def repeats_next_line(self, text: str) -> bool:
+        """Whether the line ``text`` would complete (what the cursor's line holds before and
+        after the cursor, with the first line of ``text`` between) is the first non-blank line
+        below the cursor: the model re-typing the code that follows, the duplicate-line
+        suggestion that users of completion servers report most after latency."""
+        if not self.next_line:
+            return False
+        first = text.split("\n", 1)[0]
+        return (self.line_before + first + self.rest_of_line).strip() == self.next_line
 
     def stopper(self) -> Callable[[str], int | None]:
         """A stop rule over the text generated so far: where to cut it, once done."""
@@ -145,4 +157,4 @@ def make_plan(
         # trailing blank lines outside the block node) continues or opens a block.
         opens = previous_line.rstrip().endswith(_OPENERS)
         multiline = opens or bool(indent) or _in_block(node)
-    return Plan(multiline, indent, rest, next_line.strip(), max_lines)
+    return Plan(multiline, indent, rest, next_line.strip(), max_lines, line_before)

@@ -105,9 +105,9 @@ class Prepared:
     backend: str = "local"  # the backend that answered
     sent_sha256: str | None = None  # of what was sent to the remote
     remote_ms: float = 0.0
-    # First tokens of the local candidates the syntax or name check rejected (see
-    # :meth:`retry`), and the check that rejected the last candidate ("syntax" or "names";
-    # empty when the last candidate was not rejected).
+    # First tokens of the local candidates the syntax, name or repeat check rejected (see
+    # :meth:`retry`), and the check that rejected the last candidate ("syntax", "names" or
+    # "repeat"; empty when the last candidate was not rejected).
     rejected_first: list[int] = field(default_factory=list)
     last_rejected_by: str = ""
     # The undefined-name check at this cursor (None: off, or the language has no such rule).
@@ -139,10 +139,13 @@ class ServiceStats:
     truncated_by_syntax: int = 0
     rejected_by_names: int = 0  # candidates whose first line reads a name nothing binds
     truncated_by_names: int = 0  # cut before the first line that does
+    # candidates whose first line is the line below the cursor (Plan.repeats_next_line)
+    rejected_as_repeat: int = 0
     # Model runs again after a rejection (CompletionService.retry), by the check that rejected:
-    # the syntax check, or the name check.
+    # the syntax check, the name check, or the repeat check.
     syntax_retries: int = 0
     name_retries: int = 0
+    repeat_retries: int = 0
     rescued_by_retry: int = 0  # suggestions that came from such a run
     context_sources_skipped: int = 0
     waited_for_indent: int = 0  # requests inside unfinished indentation (no model run)
@@ -576,6 +579,12 @@ class CompletionService:
         retried = bool(prepared.rejected_first)
         prepared.last_rejected_by = ""
         rejected_by = ""  # the check that rejected the whole candidate: retry from another start
+        if text is not None and prepared.plan.repeats_next_line(text):
+            # Checked first: the syntax and name checks may shorten a candidate but keep its
+            # first line, so none of them could turn a repeat into something else.
+            self.stats.rejected_as_repeat += 1
+            rejected_by = "repeat"
+            text = None
         before = prepared.text[: prepared.cursor]
         after = prepared.text[prepared.cursor :]
         if text is not None and settings.syntaxCheck and language is not None:
@@ -661,8 +670,8 @@ class CompletionService:
         )
 
     def retry(self, prepared: Prepared) -> GenerationRequest | None:
-        """The next request after :meth:`finish` gave nothing because the syntax check or the
-        name check rejected the model's candidate: the same prompt with that candidate's first
+        """The next request after :meth:`finish` gave nothing because the syntax check, the
+        name check or the repeat check rejected the model's candidate: the same prompt with that candidate's first
         token (and those of earlier rejected ones) excluded, so greedy decoding follows the
         model's next most likely start. None when the last candidate was not rejected by a
         check or ``completion.syntaxRetries`` are used up. The prompt's KV state is still
@@ -674,6 +683,8 @@ class CompletionService:
         prepared.last_rejected_by = ""
         if rejected_by == "names":
             self.stats.name_retries += 1
+        elif rejected_by == "repeat":
+            self.stats.repeat_retries += 1
         else:
             self.stats.syntax_retries += 1
         return replace(prepared.request, exclude_first=tuple(prepared.rejected_first), on_text=None)

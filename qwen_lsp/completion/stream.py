@@ -5,8 +5,8 @@ Post-processing and the syntax check then still shape the final suggestion, so a
 be handed out once nothing that follows can change it:
 
 - a **multi-line** suggestion is committed line by line: a line once the model has started the
-  next one (the stop rules have then seen it) and once the lines so far add no syntax error and
-  read no undefined name (the final checks keep the longest passing run of whole lines, so they
+  next one (the stop rules have then seen it) and once the lines so far add no syntax error,
+  read no undefined name and do not begin by repeating the line below the cursor (the final checks keep the longest passing run of whole lines, so they
   keep at least these);
   when the cursor's line has text after it (closers), the last such line is held back as well,
   since the final suffix-overlap trim may shorten it;
@@ -79,6 +79,8 @@ class StreamCommitter:
             return ""
         if postprocess.finish(text, self.plan, self.min_chars) != text:
             return ""
+        if self.plan.repeats_next_line(text):
+            return ""  # the service rejects it whole (and may ask again): show none of it
         if self.syntax and self.language is not None:
             lines = (syntax_check.check(self.language, self.before, self.after, text) or "").split(
                 "\n"

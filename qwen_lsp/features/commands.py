@@ -58,11 +58,13 @@ def model_info(ls: QwenLanguageServer) -> dict[str, Any]:
         "syntax_truncated": st.truncated_by_syntax,
         "names_rejected": st.rejected_by_names,
         "names_truncated": st.truncated_by_names,
+        "repeats_rejected": st.rejected_as_repeat,
         # Model runs again after a rejection, by the check that rejected; and the requests such
         # a run answered.
         "retries": {
             "syntax": st.syntax_retries,
             "names": st.name_retries,
+            "repeats": st.repeat_retries,
             "rescued": st.rescued_by_retry,
         },
         "completion_cache_hit_rate": _rate(service.cache.stats.hits, service.cache.stats.lookups),
