@@ -129,7 +129,8 @@ async def test_inline_completion_is_the_engines_output_and_loads_lazily(client: 
     assert info["answered_by"].get("cache", 0) >= 1
     # Retries after a rejection, told apart by the check that rejected.
     retries = info["retries"]
-    assert set(retries) == {"syntax", "names", "rescued"}
+    assert set(retries) == {"syntax", "names", "repeats", "rescued"}
+    assert isinstance(info["repeats_rejected"], int)
     assert all(isinstance(n, int) and n >= 0 for n in retries.values())
     assert_no_errors_logged(client)
 
