@@ -45,9 +45,9 @@ class Plan:
         after the cursor, with the first line of ``text`` between) is the first non-blank line
         below the cursor: the model re-typing the code that follows, the duplicate-line
         suggestion that users of completion servers report most after latency."""
-        if not self.next_line:
-            return False
         first = text.split("\n", 1)[0]
+        if not self.next_line or not first.strip():
+            return False  # a candidate that types nothing on this line repeats nothing
         return (self.line_before + first + self.rest_of_line).strip() == self.next_line
 
     def stopper(self) -> Callable[[str], int | None]:

@@ -67,6 +67,14 @@ def test_no_line_below_means_no_repeat():
     assert not _plan("    ", "", "").repeats_next_line("return counts")
 
 
+def test_a_candidate_that_types_nothing_on_the_cursor_line_repeats_nothing():
+    # The cursor line's own text equals the line below (the user's duplicate, not the model's):
+    # a candidate that only adds lines after it is not a repeat.
+    own = Plan(multiline=True, indent="    ", rest_of_line=")", next_line=")", line_before="    ")
+    assert not own.repeats_next_line("\n    x = 1")
+    assert not own.repeats_next_line("")
+
+
 def test_a_repeat_asks_for_a_retry_and_shares_the_retry_limit(service):
     prepared = service.prepare(query_at(URI, BEFORE, AFTER, completion_settings(TINY)))
     assert isinstance(prepared, Prepared)
