@@ -34,11 +34,16 @@ class Plan:
     """How to generate at one cursor."""
 
     multiline: bool
-    indent: str  # whitespace before the cursor on its line (the block's indentation)
+    line_before: str  # the cursor's line up to the cursor
     rest_of_line: str  # text after the cursor on its line
     next_line: str  # the first non-blank line after the cursor's line, stripped
     max_lines: int = 12
-    line_before: str = ""  # the cursor's line up to the cursor
+
+    @property
+    def indent(self) -> str:
+        """The whitespace that starts the cursor's line before the cursor (the block's
+        indentation)."""
+        return self.line_before[: len(self.line_before) - len(self.line_before.lstrip())]
 
     def repeats_next_line(self, text: str) -> bool:
         """Whether the line ``text`` would complete (what the cursor's line holds before and
@@ -139,11 +144,6 @@ def make_plan(
     max_lines: int = 12,
 ) -> Plan:
     """Decide single or multi-line for a cursor (``setting``: auto, always or never)."""
-    indent = (
-        line_before
-        if not line_before.strip()
-        else line_before[: len(line_before) - len(line_before.lstrip())]
-    )
     rest = line_after
     mid_line = bool(rest.strip()) and not all(ch in _CLOSERS + " \t;,'\"`" for ch in rest.strip())
     if setting == "never" or mid_line:
@@ -156,5 +156,5 @@ def make_plan(
         # An empty line after a block opener, inside a block, or indented (Python leaves
         # trailing blank lines outside the block node) continues or opens a block.
         opens = previous_line.rstrip().endswith(_OPENERS)
-        multiline = opens or bool(indent) or _in_block(node)
-    return Plan(multiline, indent, rest, next_line.strip(), max_lines, line_before)
+        multiline = opens or bool(line_before) or _in_block(node)
+    return Plan(multiline, line_before, rest, next_line.strip(), max_lines)

@@ -671,9 +671,9 @@ class CompletionService:
 
     def retry(self, prepared: Prepared) -> GenerationRequest | None:
         """The next request after :meth:`finish` gave nothing because the syntax check, the
-        name check or the repeat check rejected the model's candidate: the same prompt with that candidate's first
-        token (and those of earlier rejected ones) excluded, so greedy decoding follows the
-        model's next most likely start. None when the last candidate was not rejected by a
+        name check or the repeat check rejected the model's candidate: the same prompt with
+        that candidate's first token (and those of earlier rejected ones) excluded, so greedy
+        decoding follows the model's next most likely start. None when the last candidate was not rejected by a
         check or ``completion.syntaxRetries`` are used up. The prompt's KV state is still
         cached, so a retry costs about one decode."""
         limit = prepared.query.settings.completion.syntaxRetries

@@ -6,8 +6,8 @@ be handed out once nothing that follows can change it:
 
 - a **multi-line** suggestion is committed line by line: a line once the model has started the
   next one (the stop rules have then seen it) and once the lines so far add no syntax error,
-  read no undefined name and do not begin by repeating the line below the cursor (the final checks keep the longest passing run of whole lines, so they
-  keep at least these);
+  read no undefined name and do not begin by repeating the line below the cursor (the final
+  checks keep the longest passing run of whole lines, so they keep at least these);
   when the cursor's line has text after it (closers), the last such line is held back as well,
   since the final suffix-overlap trim may shorten it;
 - a **single-line** suggestion comes as one piece when its line is done: the syntax check of a

@@ -19,7 +19,7 @@ from ..support import REPO
 
 FIXTURE = REPO / "tests" / "fixtures" / "tiny_qwen2"
 PYTHON = default_registry().by_id("python")
-BLOCK = Plan(multiline=True, indent="    ", rest_of_line="", next_line="")
+BLOCK = Plan(multiline=True, line_before="    ", rest_of_line="", next_line="")
 
 
 def test_the_decode_loop_reports_the_text_after_every_token():
@@ -84,13 +84,13 @@ def test_without_the_syntax_check_lines_pass_as_they_come():
 
 
 def test_a_single_line_is_never_committed_early():
-    plan = Plan(multiline=False, indent="", rest_of_line="", next_line="")
+    plan = Plan(multiline=False, line_before="", rest_of_line="", next_line="")
     committer = StreamCommitter(plan, "x = ", "", PYTHON)
     assert _feed(committer, "compute(1, 2)") == []
 
 
 def test_text_after_the_cursor_holds_back_the_last_line():
-    plan = Plan(multiline=True, indent="    ", rest_of_line=")", next_line="")
+    plan = Plan(multiline=True, line_before="    ", rest_of_line=")", next_line="")
     committer = StreamCommitter(plan, "print(\n    ", ")\n", PYTHON, syntax=False)
     assert _feed(committer, "1,\n    2,\n    3)") == ["1,"]
     assert committer.committed == "1,"
@@ -103,10 +103,10 @@ def test_an_unclosed_docstring_is_closed_after_its_first_paragraph():
         '"""Summary line.\n    More\n    """'
     )
     jsdoc = "/**\n   * Add two numbers.\n   * @param a"
-    plan = Plan(multiline=True, indent="  ", rest_of_line="", next_line="")
+    plan = Plan(multiline=True, line_before="  ", rest_of_line="", next_line="")
     assert _closed_doc_block(jsdoc, plan) == "/**\n   * Add two numbers.\n   * @param a\n   */"
     assert _closed_doc_block('"""Closed."""\n    return 1', BLOCK) is None
     assert _closed_doc_block("return 1", BLOCK) is None
     assert _closed_doc_block('"""', BLOCK) is None
-    single = Plan(multiline=False, indent="", rest_of_line="", next_line="")
+    single = Plan(multiline=False, line_before="", rest_of_line="", next_line="")
     assert _closed_doc_block('"""Open', single) is None

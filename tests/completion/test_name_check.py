@@ -174,7 +174,7 @@ def test_files_over_the_size_limit_are_not_checked():
 
 
 def test_streaming_commits_no_line_the_final_check_would_cut():
-    plan = Plan(multiline=True, indent="    ", rest_of_line="", next_line="")
+    plan = Plan(multiline=True, line_before="    ", rest_of_line="", next_line="")
     text = (
         "data = open(path).read()\n    size = len(data)\n    return parse_paren(data)\n    x = 1\n"
     )

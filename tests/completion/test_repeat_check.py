@@ -70,7 +70,7 @@ def test_no_line_below_means_no_repeat():
 def test_a_candidate_that_types_nothing_on_the_cursor_line_repeats_nothing():
     # The cursor line's own text equals the line below (the user's duplicate, not the model's):
     # a candidate that only adds lines after it is not a repeat.
-    own = Plan(multiline=True, indent="    ", rest_of_line=")", next_line=")", line_before="    ")
+    own = Plan(multiline=True, line_before="    ", rest_of_line=")", next_line=")")
     assert not own.repeats_next_line("\n    x = 1")
     assert not own.repeats_next_line("")
 
@@ -97,11 +97,19 @@ def test_a_repeat_asks_for_a_retry_and_shares_the_retry_limit(service):
     assert service.finish(limited, _candidate([11], NEXT_LINE)) is None
     assert service.retry(limited) is None  # no retries allowed: the repeat is simply dropped
 
+    shared = service.prepare(
+        query_at(URI, BEFORE, AFTER, completion_settings(TINY, syntaxRetries=1))
+    )
+    assert isinstance(shared, Prepared)
+    assert service.finish(shared, _candidate([11], NEXT_LINE)) is None
+    assert service.retry(shared) is not None
+    assert service.finish(shared, _candidate([21], "counts[[word")) is None  # syntax rejects
+    assert service.retry(shared) is None  # one retry was allowed, whichever check rejected
+
 
 def test_a_streamed_suggestion_shows_nothing_of_a_repeat():
     plan = Plan(
         multiline=True,
-        indent="            ",
         rest_of_line="",
         next_line=NEXT_LINE,
         line_before="            ",
