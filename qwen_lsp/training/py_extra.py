@@ -25,7 +25,6 @@ import hashlib
 import io
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -34,6 +33,7 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from qwen_lsp.frameworks.detect import normalize
 from qwen_lsp.training.corpus import build_corpus, find_humaneval, python_site_packages
 
 
@@ -149,10 +149,6 @@ def _record_rows(paths: list[str]) -> str:
     return rows.getvalue()
 
 
-def _normalized(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def _sdist_layout(top: str, names: list[str]) -> tuple[dict[str, str], list[str]]:
     """The kept members of an sdist: its package ``.py`` files by their path in the tree to
     write (``src/`` layout flattened; top-level scripts and test/doc folders left out), and its
@@ -219,12 +215,12 @@ def add_sdist_tests(sdists: list[Path], site: Path) -> int:
     for info in site.glob("*.dist-info"):
         meta = (info / "METADATA").read_text(encoding="utf-8", errors="replace")
         if name := _metadata_fields(meta).get("Name"):
-            installed[_normalized(name)] = info
+            installed[normalize(name)] = info
     count = 0
     for sdist in sdists:
         top, members = _read_sdist(sdist)
         parsed = _pkg_info(members, top)
-        owner = installed.get(_normalized(parsed[1])) if parsed else None
+        owner = installed.get(normalize(parsed[1])) if parsed else None
         if owner is None:
             continue
         stem = owner.name.removesuffix(".dist-info") + ".tests"
